@@ -22,17 +22,24 @@ public sealed record BertNormalizerOptions(bool Lowercase = true, bool? StripAcc
 /// <summary>WordPiece tokenization identical to HuggingFace tokenizers' BERT pipeline. (Stub: being written.)</summary>
 public sealed class BertTokenizer
 {
+    private readonly IReadOnlyList<string> _tokens;
+
+    private BertTokenizer(IReadOnlyList<string> tokens) => _tokens = tokens;
+
     /// <summary>Number of tokens in the vocabulary.</summary>
-    public int VocabSize => throw new NotImplementedException();
+    public int VocabSize => _tokens.Count;
 
     /// <summary>Builds a tokenizer from a <c>vocab.txt</c> file (one token per line, id = line number).</summary>
-    public static BertTokenizer FromVocabFile(string path, BertNormalizerOptions options) => throw new NotImplementedException();
+    public static BertTokenizer FromVocabFile(string path, BertNormalizerOptions options) =>
+        FromVocab(File.ReadAllLines(path), options, path);
 
     /// <summary>Builds a tokenizer from vocabulary lines (id = index).</summary>
-    public static BertTokenizer FromVocab(IReadOnlyList<string> tokens, BertNormalizerOptions options, string source) => throw new NotImplementedException();
+    public static BertTokenizer FromVocab(IReadOnlyList<string> tokens, BertNormalizerOptions options, string source) =>
+        new(tokens);
 
     /// <summary>Builds a tokenizer from a HuggingFace model directory: <c>tokenizer.json</c> if present, else <c>vocab.txt</c> (+ <c>tokenizer_config.json</c>).</summary>
-    public static BertTokenizer FromDirectory(string directory) => throw new NotImplementedException();
+    public static BertTokenizer FromDirectory(string directory) =>
+        FromVocabFile(Path.Combine(directory, "vocab.txt"), BertNormalizerOptions.Uncased);
 
     /// <summary>Tokenizes one text: <c>[CLS] text [SEP]</c>, truncated to <paramref name="maxLength"/> tokens.</summary>
     public TokenizedText Encode(string text, int maxLength) => throw new NotImplementedException();
