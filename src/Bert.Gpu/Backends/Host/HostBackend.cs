@@ -1,0 +1,126 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Bert.Gpu.Model;
+
+namespace Bert.Gpu.Backends.Host;
+
+/// <summary>
+/// The encoder's operations in plain .NET on the CPU: multithreaded, AVX2/FMA through <see cref="Vector256"/>.
+/// It is what CPU users run and the reference GPU results are held to.
+/// </summary>
+public sealed class HostBackend : IComputeBackend
+{
+    private readonly int _threads;
+    private readonly ParallelOptions _parallel;
+
+    /// <summary>Creates the backend.</summary>
+    /// <param name="threads">Worker threads; 0 means one per logical processor.</param>
+    public HostBackend(int threads = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        _threads = threads == 0 ? Environment.ProcessorCount : threads;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+        var simd = Fma.IsSupported && Avx2.IsSupported ? "AVX2+FMA" : Vector256.IsHardwareAccelerated ? "AVX" : "no SIMD";
+        DeviceName = $"host ({_threads} threads, {simd})";
+    }
+
+    /// <inheritdoc />
+    public string DeviceName { get; }
+
+    /// <inheritdoc />
+    public IDeviceBuffer Allocate(int length) => new HostBuffer<float>(GC.AllocateUninitializedArray<float>(length));
+
+    /// <inheritdoc />
+    public IDeviceBuffer Upload(ReadOnlySpan<float> values) => new HostBuffer<float>(values.ToArray());
+
+    /// <inheritdoc />
+    public IDeviceBuffer Upload(ReadOnlySpan<int> values) => new HostBuffer<int>(values.ToArray());
+
+    /// <inheritdoc />
+    public ILinearWeights UploadLinear(FloatTensor weight, FloatTensor bias) => new HostLinearWeights(weight, bias);
+
+    /// <inheritdoc />
+    public void Download(IDeviceBuffer source, Span<float> destination) =>
+        HostBuffer<float>.Of(source).AsSpan(0, destination.Length).CopyTo(destination);
+
+    /// <inheritdoc />
+    public void EmbedLayerNorm(DeviceBatch batch, IDeviceBuffer wordEmbeddings, IDeviceBuffer positionEmbeddings,
+        IDeviceBuffer typeEmbeddings, IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output)
+    {
+        var ids = HostBuffer<int>.Of(batch.InputIds);
+        var types = HostBuffer<int>.Of(batch.TypeIds);
+        var positions = HostBuffer<int>.Of(batch.PositionIds);
+        var word = HostBuffer<float>.Of(wordEmbeddings);
+        var position = HostBuffer<float>.Of(positionEmbeddings);
+        var type = HostBuffer<float>.Of(typeEmbeddings);
+        var g = HostBuffer<float>.Of(gamma);
+        var b = HostBuffer<float>.Of(beta);
+        var y = HostBuffer<float>.Of(output);
+        Parallel.For(0, batch.TotalTokens, _parallel, t =>
+        {
+            var row = y.AsSpan(t * hidden, hidden);
+            var w = word.AsSpan(ids[t] * hidden, hidden);
+            var p = position.AsSpan(positions[t] * hidden, hidden);
+            var s = type.AsSpan(types[t] * hidden, hidden);
+            for (var i = 0; i < hidden; i++)
+                row[i] = w[i] + p[i] + s[i];
+            HostLayerNorm.Row(row, g, b, epsilon);
+        });
+    }
+
+    /// <inheritdoc />
+    public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y)
+    {
+        var w = weights as HostLinearWeights
+            ?? throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));
+        HostGemm.Run(HostBuffer<float>.Of(x), rows, w, activation, residual is null ? null : HostBuffer<float>.Of(residual),
+            HostBuffer<float>.Of(y), _threads);
+    }
+
+    /// <inheritdoc />
+    public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context) =>
+        HostAttention.Run(HostBuffer<float>.Of(qkv), HostBuffer<int>.Of(batch.SeqStarts), batch.Sequences,
+            batch.MaxSequenceLength, heads, headDim, HostBuffer<float>.Of(context), _threads);
+
+    /// <inheritdoc />
+    public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon)
+    {
+        var data = HostBuffer<float>.Of(x);
+        var g = HostBuffer<float>.Of(gamma);
+        var b = HostBuffer<float>.Of(beta);
+        Parallel.For(0, rows, _parallel, r => HostLayerNorm.Row(data.AsSpan(r * width, width), g, b, epsilon));
+    }
+
+    /// <inheritdoc />
+    public void Pool(DeviceBatch batch, IDeviceBuffer hidden, int width, PoolingMode mode, IDeviceBuffer output)
+    {
+        var h = HostBuffer<float>.Of(hidden);
+        var starts = HostBuffer<int>.Of(batch.SeqStarts);
+        var y = HostBuffer<float>.Of(output);
+        Parallel.For(0, batch.Sequences, _parallel, s =>
+            HostPooling.Sequence(h.AsSpan(starts[s] * width, (starts[s + 1] - starts[s]) * width), width, mode, y.AsSpan(s * width, width)));
+    }
+
+    /// <inheritdoc />
+    public void L2Normalize(IDeviceBuffer x, int rows, int width)
+    {
+        var data = HostBuffer<float>.Of(x);
+        for (var r = 0; r < rows; r++)
+        {
+            var row = data.AsSpan(r * width, width);
+            var norm = MathF.Sqrt(HostPooling.Dot(row, row));
+            if (norm > 0)
+            {
+                var inv = 1f / norm;
+                for (var i = 0; i < width; i++)
+                    row[i] *= inv;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        // Nothing native is held.
+    }
+}

@@ -1,0 +1,53 @@
+using Bert.Gpu.Model;
+
+namespace Bert.Gpu.Backends.Host;
+
+/// <summary>
+/// A linear layer packed for <see cref="HostGemm"/>: the output columns in panels of <see cref="PanelWidth"/>, each
+/// panel stored k-major (<c>[k][PanelWidth]</c>) so the micro-kernel streams it with two 8-wide loads per k.
+/// The last panel is zero-padded; the bias is padded alike.
+/// </summary>
+internal sealed class HostLinearWeights : ILinearWeights
+{
+    public const int PanelWidth = 16;
+
+    public HostLinearWeights(FloatTensor weight, FloatTensor bias)
+    {
+        if (weight.Shape.Length != 2)
+            throw new ArgumentException($"A linear weight must be [out, in], got {weight.ShapeText}.", nameof(weight));
+        OutFeatures = weight.Shape[0];
+        InFeatures = weight.Shape[1];
+        if (!bias.HasShape(OutFeatures))
+            throw new ArgumentException($"Bias {bias.ShapeText} does not match weight {weight.ShapeText}.", nameof(bias));
+
+        Panels = (OutFeatures + PanelWidth - 1) / PanelWidth;
+        Packed = new float[Panels * InFeatures * PanelWidth];
+        Bias = new float[Panels * PanelWidth];
+        bias.Data.CopyTo(Bias, 0);
+        var w = weight.Data;
+        for (var n = 0; n < OutFeatures; n++)
+        {
+            var panel = n / PanelWidth;
+            var lane = n % PanelWidth;
+            var row = w.AsSpan(n * InFeatures, InFeatures);
+            var dst = panel * InFeatures * PanelWidth + lane;
+            for (var k = 0; k < InFeatures; k++)
+                Packed[dst + k * PanelWidth] = row[k];
+        }
+    }
+
+    public int InFeatures { get; }
+
+    public int OutFeatures { get; }
+
+    public int Panels { get; }
+
+    public float[] Packed { get; }
+
+    public float[] Bias { get; }
+
+    public void Dispose()
+    {
+        // Managed memory: the GC reclaims it.
+    }
+}

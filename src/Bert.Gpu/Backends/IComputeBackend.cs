@@ -1,0 +1,57 @@
+using Bert.Gpu.Model;
+
+namespace Bert.Gpu.Backends;
+
+/// <summary>
+/// The operations a BERT encoder is made of, over a packed padding-free batch, on one device. The encoder is
+/// written once against this interface; the host (SIMD) backend and the ILGPU backend implement it.
+/// Hidden states are row-major <c>[TotalTokens, hidden]</c> fp32 buffers. Operations may run asynchronously;
+/// <see cref="Download"/> waits for them.
+/// </summary>
+public interface IComputeBackend : IDisposable
+{
+    /// <summary>What runs the operations, e.g. <c>host (2 threads, AVX2)</c>, for logs and stats.</summary>
+    string DeviceName { get; }
+
+    /// <summary>Allocates an uninitialised fp32 buffer of <paramref name="length"/> elements.</summary>
+    IDeviceBuffer Allocate(int length);
+
+    /// <summary>Copies fp32 values to a new buffer.</summary>
+    IDeviceBuffer Upload(ReadOnlySpan<float> values);
+
+    /// <summary>Copies int32 values to a new buffer.</summary>
+    IDeviceBuffer Upload(ReadOnlySpan<int> values);
+
+    /// <summary>Uploads a linear layer: <paramref name="weight"/> <c>[out, in]</c>, <paramref name="bias"/> <c>[out]</c>.</summary>
+    ILinearWeights UploadLinear(FloatTensor weight, FloatTensor bias);
+
+    /// <summary>Copies the first <c>destination.Length</c> values of an fp32 buffer back, after all queued work.</summary>
+    void Download(IDeviceBuffer source, Span<float> destination);
+
+    /// <summary>
+    /// <c>output[t] = LayerNorm(word[ids[t]] + position[posIds[t]] + type[typeIds[t]])</c> for every row.
+    /// </summary>
+    void EmbedLayerNorm(DeviceBatch batch, IDeviceBuffer wordEmbeddings, IDeviceBuffer positionEmbeddings,
+        IDeviceBuffer typeEmbeddings, IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output);
+
+    /// <summary>
+    /// <c>y = act(x·Wᵀ + b) (+ residual)</c> with <c>x [rows, in]</c>, <c>y</c> and <c>residual [rows, out]</c>.
+    /// </summary>
+    void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y);
+
+    /// <summary>
+    /// Multi-head self-attention within each sequence of <paramref name="batch"/>. <paramref name="qkv"/> holds rows
+    /// <c>[q | k | v]</c> of width <c>3·heads·headDim</c>; <paramref name="context"/> gets <c>softmax(q·kᵀ/√d)·v</c>,
+    /// heads side by side, width <c>heads·headDim</c>.
+    /// </summary>
+    void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context);
+
+    /// <summary>In-place LayerNorm of each row of <paramref name="x"/> <c>[rows, width]</c>.</summary>
+    void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon);
+
+    /// <summary>One row per sequence: its first row, the mean or the maximum of its rows.</summary>
+    void Pool(DeviceBatch batch, IDeviceBuffer hidden, int width, PoolingMode mode, IDeviceBuffer output);
+
+    /// <summary>Scales each row of <paramref name="x"/> <c>[rows, width]</c> to unit L2 norm (zero rows stay zero).</summary>
+    void L2Normalize(IDeviceBuffer x, int rows, int width);
+}

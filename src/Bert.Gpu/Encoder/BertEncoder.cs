@@ -1,0 +1,122 @@
+using Bert.Gpu.Backends;
+using Bert.Gpu.Model;
+
+namespace Bert.Gpu.Encoder;
+
+/// <summary>
+/// A BERT encoder (post-LayerNorm, as in the original BERT) on one backend: the fixed sequence of backend operations,
+/// written once for every backend. Not thread-safe: one batch at a time per instance.
+/// </summary>
+public sealed class BertEncoder : IDisposable
+{
+    private readonly IComputeBackend _backend;
+    private readonly BertConfig _config;
+    private readonly IDeviceBuffer _word, _position, _type, _embedGamma, _embedBeta;
+    private readonly LayerWeights[] _layers;
+    private readonly Workspace _workspace;
+    private IDeviceBuffer? _pooled;
+
+    /// <summary>Uploads <paramref name="model"/>'s weights to <paramref name="backend"/>.</summary>
+    public BertEncoder(BertModel model, IComputeBackend backend)
+    {
+        _backend = backend;
+        _config = model.Config;
+        _word = backend.Upload(model[BertTensorNames.WordEmbeddings].Data);
+        _position = backend.Upload(model[BertTensorNames.PositionEmbeddings].Data);
+        _type = backend.Upload(model[BertTensorNames.TokenTypeEmbeddings].Data);
+        _embedGamma = backend.Upload(model[BertTensorNames.EmbeddingsLayerNormWeight].Data);
+        _embedBeta = backend.Upload(model[BertTensorNames.EmbeddingsLayerNormBias].Data);
+        _layers = new LayerWeights[_config.NumLayers];
+        for (var i = 0; i < _layers.Length; i++)
+            _layers[i] = new LayerWeights(model, i, backend);
+        _workspace = new Workspace(backend, _config);
+    }
+
+    /// <summary>The backend the encoder runs on.</summary>
+    public IComputeBackend Backend => _backend;
+
+    /// <summary>Width of the hidden states.</summary>
+    public int HiddenSize => _config.HiddenSize;
+
+    /// <summary>
+    /// Runs the encoder; returns the last hidden state <c>[TotalTokens, hidden]</c>, a workspace buffer that stays
+    /// valid until the next call.
+    /// </summary>
+    public IDeviceBuffer Forward(DeviceBatch batch)
+    {
+        var c = _config;
+        var tokens = batch.TotalTokens;
+        _workspace.Reserve(tokens);
+        var w = _workspace;
+        _backend.EmbedLayerNorm(batch, _word, _position, _type, _embedGamma, _embedBeta, c.HiddenSize, c.LayerNormEps, w.Hidden);
+        foreach (var layer in _layers)
+        {
+            _backend.Linear(w.Hidden, tokens, layer.Qkv, Activation.None, null, w.Qkv);
+            _backend.Attention(batch, w.Qkv, c.NumHeads, c.HeadDim, w.Context);
+            _backend.Linear(w.Context, tokens, layer.AttentionOutput, Activation.None, w.Hidden, w.Attended);
+            _backend.LayerNorm(w.Attended, tokens, c.HiddenSize, layer.AttentionNormGamma, layer.AttentionNormBeta, c.LayerNormEps);
+            _backend.Linear(w.Attended, tokens, layer.Intermediate, Activation.Gelu, null, w.Intermediate);
+            _backend.Linear(w.Intermediate, tokens, layer.Output, Activation.None, w.Attended, w.Hidden);
+            _backend.LayerNorm(w.Hidden, tokens, c.HiddenSize, layer.OutputNormGamma, layer.OutputNormBeta, c.LayerNormEps);
+        }
+        return w.Hidden;
+    }
+
+    /// <summary>Runs the encoder on <paramref name="batch"/> and copies the last hidden state <c>[TotalTokens, hidden]</c> out.</summary>
+    public void LastHiddenState(PackedBatch batch, Span<float> output)
+    {
+        CheckOutput(output, batch.TotalTokens);
+        using var device = Upload(batch);
+        _backend.Download(Forward(device), output[..(batch.TotalTokens * HiddenSize)]);
+    }
+
+    /// <summary>Runs the encoder and pools each sequence into one row of <paramref name="output"/> <c>[Sequences, hidden]</c>.</summary>
+    public void Embed(PackedBatch batch, PoolingMode pooling, bool normalize, Span<float> output)
+    {
+        CheckOutput(output, batch.Sequences);
+        using var device = Upload(batch);
+        var hidden = Forward(device);
+        if (_pooled is null || _pooled.Length < batch.Sequences * HiddenSize)
+        {
+            _pooled?.Dispose();
+            _pooled = _backend.Allocate(Math.Max(batch.Sequences, 64) * HiddenSize);
+        }
+        _backend.Pool(device, hidden, HiddenSize, pooling, _pooled);
+        if (normalize)
+            _backend.L2Normalize(_pooled, batch.Sequences, HiddenSize);
+        _backend.Download(_pooled, output[..(batch.Sequences * HiddenSize)]);
+    }
+
+    private DeviceBatch Upload(PackedBatch batch)
+    {
+        if (batch.MaxSequenceLength > _config.MaxPositionEmbeddings)
+            throw new ArgumentException($"A sequence of {batch.MaxSequenceLength} tokens exceeds the model's {_config.MaxPositionEmbeddings} positions.", nameof(batch));
+        foreach (var id in batch.InputIds)
+            if ((uint)id >= (uint)_config.VocabSize)
+                throw new ArgumentException($"Token id {id} is outside the vocabulary of {_config.VocabSize}.", nameof(batch));
+        foreach (var type in batch.TypeIds)
+            if ((uint)type >= (uint)_config.TypeVocabSize)
+                throw new ArgumentException($"Token type {type} is outside the model's {_config.TypeVocabSize} types.", nameof(batch));
+        return batch.Upload(_backend);
+    }
+
+    private void CheckOutput(Span<float> output, int rows)
+    {
+        if (output.Length < rows * HiddenSize)
+            throw new ArgumentException($"The output holds {output.Length} values; {rows}×{HiddenSize} are needed.", nameof(output));
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _word.Dispose();
+        _position.Dispose();
+        _type.Dispose();
+        _embedGamma.Dispose();
+        _embedBeta.Dispose();
+        foreach (var layer in _layers)
+            layer.Dispose();
+        _workspace.Dispose();
+        _pooled?.Dispose();
+    }
+}

@@ -1,0 +1,55 @@
+using Bert.Gpu.Backends;
+using Bert.Gpu.Model;
+
+namespace Bert.Gpu.Encoder;
+
+/// <summary>
+/// The activation buffers of one forward pass, sized for a token capacity and reused across batches so the hot
+/// path allocates nothing; they grow (never shrink) when a larger batch arrives.
+/// </summary>
+internal sealed class Workspace(IComputeBackend backend, BertConfig config) : IDisposable
+{
+    private IDeviceBuffer[] _buffers = [];
+
+    public int Capacity { get; private set; }
+
+    /// <summary>Layer input and output <c>[tokens, hidden]</c>.</summary>
+    public IDeviceBuffer Hidden => _buffers[0];
+
+    /// <summary>Fused projections <c>[tokens, 3·hidden]</c>.</summary>
+    public IDeviceBuffer Qkv => _buffers[1];
+
+    /// <summary>Attention context <c>[tokens, hidden]</c>.</summary>
+    public IDeviceBuffer Context => _buffers[2];
+
+    /// <summary>Post-attention hidden state <c>[tokens, hidden]</c>.</summary>
+    public IDeviceBuffer Attended => _buffers[3];
+
+    /// <summary>Feed-forward activations <c>[tokens, intermediate]</c>.</summary>
+    public IDeviceBuffer Intermediate => _buffers[4];
+
+    public void Reserve(int tokens)
+    {
+        if (tokens <= Capacity)
+            return;
+        Dispose();
+        var h = config.HiddenSize;
+        _buffers =
+        [
+            backend.Allocate(tokens * h),
+            backend.Allocate(tokens * 3 * h),
+            backend.Allocate(tokens * h),
+            backend.Allocate(tokens * h),
+            backend.Allocate(tokens * config.IntermediateSize),
+        ];
+        Capacity = tokens;
+    }
+
+    public void Dispose()
+    {
+        foreach (var b in _buffers)
+            b.Dispose();
+        _buffers = [];
+        Capacity = 0;
+    }
+}

@@ -1,0 +1,114 @@
+namespace Bert.Gpu.Tests.Support;
+
+/// <summary>Naive double-precision reference implementations, written for clarity, not speed.</summary>
+internal static class Reference
+{
+    /// <summary>erf by its Maclaurin series in double: an independent method from the rational fit under test.</summary>
+    public static double Erf(double x)
+    {
+        double sum = 0, term = x;
+        for (var n = 0; n < 200; n++)
+        {
+            sum += term / (2 * n + 1);
+            term *= -x * x / (n + 1);
+        }
+        return 2 / Math.Sqrt(Math.PI) * sum;
+    }
+
+    public static double Gelu(double x) => 0.5 * x * (1 + Erf(x / Math.Sqrt(2)));
+
+    /// <summary>y[r, n] = act(Σ x[r,k]·w[n,k] + b[n]) + residual[r, n].</summary>
+    public static float[] Linear(float[] x, int rows, float[] w, float[] b, int n, bool gelu, float[]? residual)
+    {
+        var k = w.Length / n;
+        var y = new float[rows * n];
+        for (var r = 0; r < rows; r++)
+            for (var j = 0; j < n; j++)
+            {
+                double acc = b[j];
+                for (var p = 0; p < k; p++)
+                    acc += (double)x[r * k + p] * w[j * k + p];
+                if (gelu)
+                    acc = Gelu(acc);
+                y[r * n + j] = (float)(acc + (residual?[r * n + j] ?? 0));
+            }
+        return y;
+    }
+
+    public static float[] LayerNorm(float[] x, int width, float[] gamma, float[] beta, double eps)
+    {
+        var y = new float[x.Length];
+        for (var r = 0; r < x.Length / width; r++)
+        {
+            double mean = 0, variance = 0;
+            for (var i = 0; i < width; i++)
+                mean += x[r * width + i];
+            mean /= width;
+            for (var i = 0; i < width; i++)
+                variance += Math.Pow(x[r * width + i] - mean, 2);
+            variance /= width;
+            for (var i = 0; i < width; i++)
+                y[r * width + i] = (float)((x[r * width + i] - mean) / Math.Sqrt(variance + eps) * gamma[i] + beta[i]);
+        }
+        return y;
+    }
+
+    /// <summary>Softmax attention per sequence and head, straight from the definition.</summary>
+    public static float[] Attention(float[] qkv, int[] seqStarts, int heads, int headDim)
+    {
+        var hidden = heads * headDim;
+        var context = new float[(qkv.Length / (3 * hidden)) * hidden];
+        for (var s = 0; s + 1 < seqStarts.Length; s++)
+            for (var h = 0; h < heads; h++)
+                for (var i = seqStarts[s]; i < seqStarts[s + 1]; i++)
+                {
+                    var scores = new double[seqStarts[s + 1] - seqStarts[s]];
+                    for (var j = 0; j < scores.Length; j++)
+                    {
+                        double dot = 0;
+                        for (var c = 0; c < headDim; c++)
+                            dot += (double)qkv[i * 3 * hidden + h * headDim + c] * qkv[(seqStarts[s] + j) * 3 * hidden + hidden + h * headDim + c];
+                        scores[j] = dot / Math.Sqrt(headDim);
+                    }
+                    var max = scores.Max();
+                    var sum = scores.Sum(v => Math.Exp(v - max));
+                    for (var c = 0; c < headDim; c++)
+                    {
+                        double acc = 0;
+                        for (var j = 0; j < scores.Length; j++)
+                            acc += Math.Exp(scores[j] - max) / sum * qkv[(seqStarts[s] + j) * 3 * hidden + 2 * hidden + h * headDim + c];
+                        context[i * hidden + h * headDim + c] = (float)acc;
+                    }
+                }
+        return context;
+    }
+
+    public static float[] RandomVector(Random random, int length, float scale = 1f)
+    {
+        var v = new float[length];
+        for (var i = 0; i < length; i++)
+            v[i] = (float)(random.NextDouble() * 2 - 1) * scale;
+        return v;
+    }
+
+    public static float MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        var max = 0f;
+        for (var i = 0; i < a.Length; i++)
+            max = MathF.Max(max, MathF.Abs(a[i] - b[i]));
+        return max;
+    }
+
+    public static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            dot += (double)a[i] * b[i];
+            na += (double)a[i] * a[i];
+            nb += (double)b[i] * b[i];
+        }
+        return dot / Math.Sqrt(na * nb);
+    }
+}
