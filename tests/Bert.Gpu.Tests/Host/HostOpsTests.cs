@@ -17,6 +17,7 @@ public class HostOpsTests
     [InlineData(1, 16, 8, false, true)]
     [InlineData(5, 7, 3, true, false)]
     [InlineData(130, 96, 384, true, true)]
+    [InlineData(7, 53, 600, true, true)]
     public void LinearMatchesNaiveReference(int rows, int outFeatures, int inFeatures, bool gelu, bool residual)
     {
         var random = new Random(rows * 1000 + outFeatures);

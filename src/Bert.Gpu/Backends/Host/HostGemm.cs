@@ -16,6 +16,9 @@ internal static unsafe class HostGemm
     /// <summary>Rows per task: enough micro-tiles to reuse each panel from cache, few enough to spread the work.</summary>
     private const int RowsPerTask = MicroRows * 12;
 
+    /// <summary>K slice: 256 × 16 floats = 16 KB of panel, half of a 32 KB L1.</summary>
+    private const int DepthPerSlice = 256;
+
     public static void Run(float[] x, int rows, HostLinearWeights w, Activation activation, float[]? residual, float[] y, int threads)
     {
         int k = w.InFeatures, n = w.OutFeatures;
@@ -40,30 +43,97 @@ internal static unsafe class HostGemm
             var panelEnd = Math.Min(w.Panels, panelStart + panelsPerGroup);
             fixed (float* px = x, pw = w.Packed, pb = w.Bias, py = y, pr = residual)
             {
-                for (var panel = panelStart; panel < panelEnd; panel++)
+                // K is cut into slices so a panel's slice (DepthPerSlice × 16 floats) stays in L1 while every
+                // micro-tile of the row block streams it; partial sums live in Y between slices.
+                for (var k0 = 0; k0 < k; k0 += DepthPerSlice)
                 {
-                    var cols = Math.Min(Width, n - panel * Width);
-                    var wp = pw + (long)panel * k * Width;
-                    var r = rowStart;
-                    for (; r + MicroRows <= rowEnd; r += MicroRows)
-                        Kernel6x16(px + (long)r * k, k, wp, pb + panel * Width, activation, pr, py, r, n, panel * Width, cols);
-                    for (; r < rowEnd; r++)
-                        Kernel1x16(px + (long)r * k, k, wp, pb + panel * Width, activation, pr, py, r, n, panel * Width, cols);
+                    var depth = Math.Min(DepthPerSlice, k - k0);
+                    var tile = new Tile(k0 == 0, k0 + depth == k, activation, pr, py, n);
+                    for (var panel = panelStart; panel < panelEnd; panel++)
+                    {
+                        var cols = Math.Min(Width, n - panel * Width);
+                        var wp = pw + ((long)panel * k + k0) * Width;
+                        var bias = pb + panel * Width;
+                        var r = rowStart;
+                        for (; r + MicroRows <= rowEnd; r += MicroRows)
+                            Kernel6x16(px + (long)r * k + k0, k, depth, wp, bias, tile, r, panel * Width, cols);
+                        for (; r < rowEnd; r++)
+                            Kernel1x16(px + (long)r * k + k0, depth, wp, bias, tile, r, panel * Width, cols);
+                    }
                 }
             }
         });
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(float* x, int k, float* w, float* bias, Activation act, float* residual, float* y,
-        int row, int n, int col, int cols)
+    /// <summary>Where a micro-tile's accumulators come from and go to in the current K slice.</summary>
+    private readonly struct Tile(bool first, bool last, Activation activation, float* residual, float* y, int n)
     {
-        var b0 = Vector256.Load(bias);
-        var b1 = Vector256.Load(bias + 8);
-        Vector256<float> c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1,
-            c30 = b0, c31 = b1, c40 = b0, c41 = b1, c50 = b0, c51 = b1;
+        /// <summary>The bias on the first slice, the partial sums in Y after that.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Load(float* bias, int row, int col, int cols, out Vector256<float> c0, out Vector256<float> c1)
+        {
+            if (first)
+            {
+                c0 = Vector256.Load(bias);
+                c1 = Vector256.Load(bias + 8);
+                return;
+            }
+            var at = y + (long)row * n + col;
+            if (cols == Width)
+            {
+                c0 = Vector256.Load(at);
+                c1 = Vector256.Load(at + 8);
+                return;
+            }
+            var buffer = stackalloc float[Width];
+            new Span<float>(at, cols).CopyTo(new Span<float>(buffer, Width));
+            c0 = Vector256.Load(buffer);
+            c1 = Vector256.Load(buffer + 8);
+        }
+
+        /// <summary>Partial sums back to Y, or on the last slice the epilogue: activation, then the residual.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(Vector256<float> c0, Vector256<float> c1, int row, int col, int cols)
+        {
+            var offset = (long)row * n + col;
+            if (last)
+            {
+                if (activation == Activation.Gelu)
+                {
+                    c0 = VectorGelu.Apply(c0);
+                    c1 = VectorGelu.Apply(c1);
+                }
+                if (residual != null && cols == Width)
+                {
+                    c0 += Vector256.Load(residual + offset);
+                    c1 += Vector256.Load(residual + offset + 8);
+                }
+            }
+            if (cols == Width)
+            {
+                c0.Store(y + offset);
+                c1.Store(y + offset + 8);
+                return;
+            }
+            var buffer = stackalloc float[Width];
+            c0.Store(buffer);
+            c1.Store(buffer + 8);
+            for (var j = 0; j < cols; j++)
+                y[offset + j] = buffer[j] + (last && residual != null ? residual[offset + j] : 0f);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16(float* x, int k, int depth, float* w, float* bias, in Tile tile, int row, int col, int cols)
+    {
+        tile.Load(bias, row, col, cols, out var c00, out var c01);
+        tile.Load(bias, row + 1, col, cols, out var c10, out var c11);
+        tile.Load(bias, row + 2, col, cols, out var c20, out var c21);
+        tile.Load(bias, row + 3, col, cols, out var c30, out var c31);
+        tile.Load(bias, row + 4, col, cols, out var c40, out var c41);
+        tile.Load(bias, row + 5, col, cols, out var c50, out var c51);
         float* x0 = x, x1 = x + k, x2 = x + 2 * k, x3 = x + 3 * k, x4 = x + 4 * k, x5 = x + 5 * k;
-        for (var p = 0; p < k; p++, w += Width)
+        for (var p = 0; p < depth; p++, w += Width)
         {
             var w0 = Vector256.Load(w);
             var w1 = Vector256.Load(w + 8);
@@ -86,52 +156,23 @@ internal static unsafe class HostGemm
             c50 = Vector256.FusedMultiplyAdd(a, w0, c50);
             c51 = Vector256.FusedMultiplyAdd(a, w1, c51);
         }
-        Store(c00, c01, act, residual, y, (long)row * n + col, cols);
-        Store(c10, c11, act, residual, y, (long)(row + 1) * n + col, cols);
-        Store(c20, c21, act, residual, y, (long)(row + 2) * n + col, cols);
-        Store(c30, c31, act, residual, y, (long)(row + 3) * n + col, cols);
-        Store(c40, c41, act, residual, y, (long)(row + 4) * n + col, cols);
-        Store(c50, c51, act, residual, y, (long)(row + 5) * n + col, cols);
+        tile.Store(c00, c01, row, col, cols);
+        tile.Store(c10, c11, row + 1, col, cols);
+        tile.Store(c20, c21, row + 2, col, cols);
+        tile.Store(c30, c31, row + 3, col, cols);
+        tile.Store(c40, c41, row + 4, col, cols);
+        tile.Store(c50, c51, row + 5, col, cols);
     }
 
-    private static void Kernel1x16(float* x, int k, float* w, float* bias, Activation act, float* residual, float* y,
-        int row, int n, int col, int cols)
+    private static void Kernel1x16(float* x, int depth, float* w, float* bias, in Tile tile, int row, int col, int cols)
     {
-        var c0 = Vector256.Load(bias);
-        var c1 = Vector256.Load(bias + 8);
-        for (var p = 0; p < k; p++, w += Width)
+        tile.Load(bias, row, col, cols, out var c0, out var c1);
+        for (var p = 0; p < depth; p++, w += Width)
         {
             var a = Vector256.Create(x[p]);
             c0 = Vector256.FusedMultiplyAdd(a, Vector256.Load(w), c0);
             c1 = Vector256.FusedMultiplyAdd(a, Vector256.Load(w + 8), c1);
         }
-        Store(c0, c1, act, residual, y, (long)row * n + col, cols);
-    }
-
-    /// <summary>Epilogue for 16 accumulated columns at <c>y + offset</c>, of which <paramref name="cols"/> exist.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(Vector256<float> c0, Vector256<float> c1, Activation act, float* residual, float* y, long offset, int cols)
-    {
-        if (act == Activation.Gelu)
-        {
-            c0 = VectorGelu.Apply(c0);
-            c1 = VectorGelu.Apply(c1);
-        }
-        if (cols == Width)
-        {
-            if (residual != null)
-            {
-                c0 += Vector256.Load(residual + offset);
-                c1 += Vector256.Load(residual + offset + 8);
-            }
-            c0.Store(y + offset);
-            c1.Store(y + offset + 8);
-            return;
-        }
-        var tile = stackalloc float[Width];
-        c0.Store(tile);
-        c1.Store(tile + 8);
-        for (var j = 0; j < cols; j++)
-            y[offset + j] = tile[j] + (residual != null ? residual[offset + j] : 0f);
+        tile.Store(c0, c1, row, col, cols);
     }
 }
