@@ -1,10 +1,12 @@
 using Bert.Gpu.Model;
 using Bert.Gpu.Weights;
+using Microsoft.ML.OnnxRuntime;
 using Xunit.Abstractions;
 
 namespace Bert.Gpu.Tests.Weights;
 
-public sealed class BuiltInModelTests(BuiltInModelsFixture models, ITestOutputHelper output) : IClassFixture<BuiltInModelsFixture>
+[Collection(BuiltInModelsCollection.Name)]
+public sealed class BuiltInModelTests(BuiltInModelsFixture models, ITestOutputHelper output)
 {
     // Both graphs (inspected node by node) are 6-layer MiniLM-L6 encoders: Reshape targets Concat(B, S, [12], [32]),
     // scores divided by 5.6568 = sqrt(32), decomposed LayerNorms adding 9.99999996e-13, GELU as x/1.4142 → Erf.
@@ -68,5 +70,15 @@ public sealed class BuiltInModelTests(BuiltInModelsFixture models, ITestOutputHe
         Assert.Equal(["minilm", "arctic-xs"], BuiltInModels.Names);
         Assert.All(BuiltInModels.All, m => Assert.False(string.IsNullOrWhiteSpace(m.Description)));
         Assert.Same(BuiltInModels.Get("MiniLM"), BuiltInModels.Get("minilm"));
+    }
+
+    [Theory]
+    [InlineData("minilm")]
+    [InlineData("arctic-xs")]
+    public void RawOnnxBytesOpenInOnnxRuntime(string name)
+    {
+        using var session = new InferenceSession(BuiltInModels.ReadOnnx(name));
+        Assert.Equal(["attention_mask", "input_ids", "token_type_ids"], session.InputMetadata.Keys.Order());
+        Assert.Equal(new[] { -1, -1, 384 }, session.OutputMetadata["last_hidden_state"].Dimensions);
     }
 }

@@ -4,7 +4,7 @@ using Bert.Gpu.Weights;
 
 namespace Bert.Gpu.Tests.Weights;
 
-/// <summary>Imports both built-in models once per test class: each is a 90 MB ONNX graph.</summary>
+/// <summary>Imports both built-in models once for the whole collection: each is a 90 MB ONNX graph.</summary>
 public sealed class BuiltInModelsFixture
 {
     public BuiltInModelsFixture()
