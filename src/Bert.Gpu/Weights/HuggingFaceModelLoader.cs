@@ -24,10 +24,11 @@ public static class HuggingFaceModelLoader
             throw new ModelFormatException(directory, "no config.json: this is not a HuggingFace model directory.");
         var config = HuggingFaceConfigReader.Read(configPath);
         var (weightsSource, weightFiles) = FindWeights(directory);
+        // The tokenizer first: a missing vocabulary should not cost reading hundreds of megabytes of weights.
+        var tokenizer = TokenizerFiles.Load(directory, weightsSource);
         var tensors = new Dictionary<string, FloatTensor>(StringComparer.Ordinal);
         foreach (var path in weightFiles)
             ReadInto(path, tensors);
-        var tokenizer = TokenizerFiles.Load(directory, weightsSource);
         var settings = SentenceTransformersSettings.Read(directory);
         return BertModelFactory.Create(weightsSource, directory, config, tensors, tokenizer, settings.Pooling,
             settings.MaxLength ?? config.MaxPositionEmbeddings);

@@ -10,6 +10,7 @@ public static class ModelLoader
     /// A built-in name (<c>minilm</c>, <c>arctic-xs</c>), a HuggingFace model directory (<c>config.json</c>,
     /// <c>model.safetensors</c>, <c>vocab.txt</c>), or a <c>.onnx</c> file with <c>vocab.txt</c> beside it.
     /// </param>
+    /// <remarks>A built-in name wins over a folder of the same name in the current directory; write <c>./minilm</c> for the folder.</remarks>
     /// <exception cref="ModelFormatException">The spec names none of these, or the model's files are unusable.</exception>
     public static BertModel Load(string spec)
     {

@@ -12,9 +12,6 @@ namespace Bert.Gpu.Weights.Onnx;
 /// <param name="IsExternal">Data lives in a separate file, which this importer does not read.</param>
 internal sealed record OnnxTensor(string Name, int[] Shape, int DataType, float[]? Floats, long[]? Integers, bool IsExternal)
 {
-    /// <summary>The shape as <c>[a,b]</c>, for messages.</summary>
-    public string ShapeText => $"[{string.Join(",", Shape)}]";
-
     /// <summary>True for a single-element float tensor (rank 0 or 1).</summary>
     public bool IsFloatScalar => Floats is { Length: 1 } && Shape.Length <= 1;
 }
