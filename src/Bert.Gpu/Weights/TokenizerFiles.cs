@@ -1,0 +1,18 @@
+using Bert.Gpu.Model;
+using Bert.Gpu.Tokenization;
+
+namespace Bert.Gpu.Weights;
+
+/// <summary>Loads the tokenizer that sits beside a model's weights.</summary>
+internal static class TokenizerFiles
+{
+    /// <summary>The tokenizer of <paramref name="directory"/>, which must hold <c>tokenizer.json</c> or <c>vocab.txt</c>.</summary>
+    /// <param name="directory">Folder holding the tokenizer files.</param>
+    /// <param name="source">Model file the tokenizer is needed for, for the message.</param>
+    public static BertTokenizer Load(string directory, string source)
+    {
+        if (!File.Exists(Path.Combine(directory, "tokenizer.json")) && !File.Exists(Path.Combine(directory, "vocab.txt")))
+            throw new ModelFormatException(source, $"no vocab.txt or tokenizer.json beside it in '{directory}'; copy the model's tokenizer files there.");
+        return BertTokenizer.FromDirectory(directory);
+    }
+}
