@@ -191,7 +191,7 @@ function rangesOf(entries, kind) {
 
 function csArray(name, doc, values) {
   const body = [];
-  for (let i = 0; i < values.length; i += 12) body.push('        ' + values.slice(i, i + 12).map((v) => '0x' + hex(v)).join(', ') + ',');
+  for (let i = 0; i < values.length; i += 12) body.push('        ' + values.slice(i, i + 12).map((v) => (v < 0 ? '-0x' : '0x') + hex(Math.abs(v))).join(', ') + ',');
   return [
     `    /// <summary>${doc}</summary>`,
     `    internal static ReadOnlySpan<int> ${name} =>`,
