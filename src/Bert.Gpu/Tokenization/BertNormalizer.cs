@@ -6,8 +6,8 @@ namespace Bert.Gpu.Tokenization;
 /// <remarks>
 /// Every step maps one code point to zero or more code points independently of its neighbours (HF lowercases
 /// char by char, so there is no final-sigma rule), which lets one pass apply all four. HF's NFD would also
-/// reorder runs of combining marks; strip_accents deletes the nonspacing ones, so only a run of two spacing
-/// marks with different combining classes could come out in another order.
+/// reorder runs of combining marks; strip_accents deletes the nonspacing ones, so only two adjacent marks that
+/// it keeps, with different combining classes, could come out in another order (not seen in any fixture).
 /// </remarks>
 internal sealed class BertNormalizer(BertNormalizerOptions options)
 {
