@@ -1,49 +1,138 @@
+using System.Text;
+using Bert.Gpu.Model;
+
 namespace Bert.Gpu.Tokenization;
 
-/// <summary>Token ids and token-type ids of one input, special tokens included.</summary>
-/// <param name="Ids">Vocabulary ids, starting with [CLS].</param>
-/// <param name="TypeIds">0 for the first text (and its [CLS]/[SEP]), 1 for the second of a pair.</param>
-public sealed record TokenizedText(int[] Ids, int[] TypeIds);
-
-/// <summary>Normalization switches of HuggingFace's BertNormalizer.</summary>
-/// <param name="Lowercase">Lowercase the text.</param>
-/// <param name="StripAccents">Remove combining marks after NFD; HF's default (null) follows <paramref name="Lowercase"/>.</param>
-/// <param name="CleanText">Drop control characters and map whitespace to spaces.</param>
-/// <param name="HandleChineseChars">Put spaces around CJK ideographs.</param>
-public sealed record BertNormalizerOptions(bool Lowercase = true, bool? StripAccents = null, bool CleanText = true, bool HandleChineseChars = true)
-{
-    /// <summary>bert-base-uncased's settings.</summary>
-    public static BertNormalizerOptions Uncased { get; } = new();
-
-    /// <summary>bert-base-cased's settings.</summary>
-    public static BertNormalizerOptions Cased { get; } = new(Lowercase: false);
-}
-
-/// <summary>WordPiece tokenization identical to HuggingFace tokenizers' BERT pipeline. (Stub: being written.)</summary>
+/// <summary>WordPiece tokenization identical to HuggingFace tokenizers' BERT pipeline.</summary>
+/// <remarks>
+/// Special tokens written in the text ("[SEP]", "[MASK]", ... exactly, case-sensitive) become their ids, then
+/// BertNormalizer, BertPreTokenizer and WordPiece run on the rest, and [CLS]/[SEP] frame the result. Checked
+/// id for id against HF tokenizers 0.23.2 (tests/oracle). Thread-safe: instances are immutable.
+/// </remarks>
 public sealed class BertTokenizer
 {
-    private readonly IReadOnlyList<string> _tokens;
+    /// <summary>The special tokens HF's BERT tokenizer.json lists as added tokens, matched in raw text.</summary>
+    internal static readonly string[] DefaultSpecialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
 
-    private BertTokenizer(IReadOnlyList<string> tokens) => _tokens = tokens;
+    private readonly string[] _tokens;
+    private readonly BertNormalizer _normalizer;
+    private readonly WordPieceModel _wordPiece;
+    private readonly SpecialTokenSplitter _specialTokens;
+
+    internal BertTokenizer(IReadOnlyList<string> tokens, BertNormalizerOptions options, string source,
+        string unkToken = "[UNK]", string continuingSubwordPrefix = "##", int maxInputCharsPerWord = 100,
+        IReadOnlyList<string>? specialTokens = null)
+    {
+        _tokens = [.. tokens];
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var id = 0; id < _tokens.Length; id++) ids[_tokens[id]] = id;
+        int Require(string token) => ids.TryGetValue(token, out var id) ? id
+            : throw new ModelFormatException(source, $"the vocabulary has no {token} token; a BERT vocabulary needs [CLS], [SEP] and its unknown token ({unkToken}). Check that this is the model's vocab.txt.");
+        ClsId = Require("[CLS]");
+        SepId = Require("[SEP]");
+        UnkId = Require(unkToken);
+        Options = options;
+        _normalizer = new BertNormalizer(options);
+        _wordPiece = new WordPieceModel(_tokens, UnkId, continuingSubwordPrefix, maxInputCharsPerWord);
+        _specialTokens = new SpecialTokenSplitter((specialTokens ?? DefaultSpecialTokens)
+            .Where(ids.ContainsKey).Select(t => (t, ids[t])));
+    }
 
     /// <summary>Number of tokens in the vocabulary.</summary>
-    public int VocabSize => _tokens.Count;
+    public int VocabSize => _tokens.Length;
+
+    /// <summary>Id of [CLS], which starts every encoding.</summary>
+    public int ClsId { get; }
+
+    /// <summary>Id of [SEP], which ends each text of an encoding.</summary>
+    public int SepId { get; }
+
+    /// <summary>Id of the unknown token, used for a word the vocabulary cannot cover.</summary>
+    public int UnkId { get; }
+
+    /// <summary>The normalizer settings in use.</summary>
+    public BertNormalizerOptions Options { get; }
 
     /// <summary>Builds a tokenizer from a <c>vocab.txt</c> file (one token per line, id = line number).</summary>
     public static BertTokenizer FromVocabFile(string path, BertNormalizerOptions options) =>
-        FromVocab(File.ReadAllLines(path), options, path);
+        FromVocab(TokenizerFiles.ReadVocabFile(path), options, path);
 
     /// <summary>Builds a tokenizer from vocabulary lines (id = index).</summary>
+    /// <param name="tokens">The tokens; must include [CLS], [SEP] and [UNK].</param>
+    /// <param name="options">Normalizer settings.</param>
+    /// <param name="source">Where the vocabulary came from, for error messages.</param>
     public static BertTokenizer FromVocab(IReadOnlyList<string> tokens, BertNormalizerOptions options, string source) =>
-        new(tokens);
+        new(tokens, options, source);
 
     /// <summary>Builds a tokenizer from a HuggingFace model directory: <c>tokenizer.json</c> if present, else <c>vocab.txt</c> (+ <c>tokenizer_config.json</c>).</summary>
-    public static BertTokenizer FromDirectory(string directory) =>
-        FromVocabFile(Path.Combine(directory, "vocab.txt"), BertNormalizerOptions.Uncased);
+    /// <exception cref="ModelFormatException">The files are missing, malformed, or describe something other than a BERT WordPiece tokenizer.</exception>
+    public static BertTokenizer FromDirectory(string directory) => TokenizerFiles.Load(directory);
+
+    /// <summary>The token of <paramref name="id"/>.</summary>
+    public string IdToToken(int id) => _tokens[id];
+
+    /// <summary>The WordPiece tokens of <paramref name="text"/>, without [CLS]/[SEP] and without truncation.</summary>
+    public IReadOnlyList<string> Tokenize(string text) => [.. TokenIds(text, int.MaxValue).Select(id => _tokens[id])];
 
     /// <summary>Tokenizes one text: <c>[CLS] text [SEP]</c>, truncated to <paramref name="maxLength"/> tokens.</summary>
-    public TokenizedText Encode(string text, int maxLength) => throw new NotImplementedException();
+    /// <param name="text">The text.</param>
+    /// <param name="maxLength">Most tokens in the result, [CLS] and [SEP] included (at least 2); the text's tokens are cut from the end.</param>
+    public TokenizedText Encode(string text, int maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 2);
+        var tokens = TokenIds(text, maxLength);
+        var kept = Math.Min(tokens.Count, maxLength - 2);
+        var ids = new int[kept + 2];
+        ids[0] = ClsId;
+        tokens.CopyTo(0, ids, 1, kept);
+        ids[^1] = SepId;
+        return new TokenizedText(ids, new int[ids.Length]);
+    }
 
     /// <summary>Tokenizes a pair: <c>[CLS] a [SEP] b [SEP]</c>, truncated longest-first to <paramref name="maxLength"/> tokens.</summary>
-    public TokenizedText Encode(string text, string pair, int maxLength) => throw new NotImplementedException();
+    /// <param name="text">The first text (type id 0).</param>
+    /// <param name="pair">The second text (type id 1).</param>
+    /// <param name="maxLength">Most tokens in the result, the three special tokens included (at least 3); cut as HF's longest_first does.</param>
+    public TokenizedText Encode(string text, string pair, int maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 3);
+        var first = TokenIds(text, maxLength);
+        var second = TokenIds(pair, maxLength);
+        var (n1, n2) = PairTruncation.Lengths(first.Count, second.Count, maxLength);
+        var ids = new int[n1 + n2 + 3];
+        var typeIds = new int[ids.Length];
+        ids[0] = ClsId;
+        first.CopyTo(0, ids, 1, n1);
+        ids[n1 + 1] = SepId;
+        second.CopyTo(0, ids, n1 + 2, n2);
+        ids[^1] = SepId;
+        typeIds.AsSpan(n1 + 2).Fill(1);
+        return new TokenizedText(ids, typeIds);
+    }
+
+    // Like HF with truncation on, stops at the end of the word that reaches `limit` tokens: longer texts
+    // cost no more, and the count decides which of a pair longest_first treats as the longer.
+    private List<int> TokenIds(string text, int limit)
+    {
+        var state = new EncodeState(this, new List<int>(Math.Min(text.Length / 4, limit) + 4), new StringBuilder(), limit);
+        _specialTokens.Split(text, ref state, static (segment, ref s) => s.Owner.AddSegment(segment, ref s), static (id, ref s) =>
+        {
+            if (s.Ids.Count < s.Limit) s.Ids.Add(id);
+        });
+        return state.Ids;
+    }
+
+    private void AddSegment(ReadOnlySpan<char> segment, ref EncodeState state)
+    {
+        if (state.Ids.Count >= state.Limit) return;
+        state.Normalized.Clear();
+        _normalizer.Normalize(segment, state.Normalized);
+        var normalized = state.Normalized.ToString();
+        BertPreTokenizer.Split(normalized, ref state, static (word, ref s) =>
+        {
+            if (s.Ids.Count < s.Limit) s.Owner._wordPiece.Tokenize(word, s.Ids);
+        });
+    }
+
+    private record struct EncodeState(BertTokenizer Owner, List<int> Ids, StringBuilder Normalized, int Limit);
 }
