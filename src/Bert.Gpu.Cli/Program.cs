@@ -14,7 +14,9 @@ var root = new RootCommand("Bert.Gpu: BERT-family sentence embeddings on GPUs (I
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
-    Console.Error.WriteLine($"error: {parsed.Errors[0].Message} (see --help)");
+    // System.CommandLine spreads some messages over several lines; the contract is one line per error.
+    var message = string.Join(' ', parsed.Errors[0].Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim()));
+    Console.Error.WriteLine($"error: {message} (see --help)");
     return 2;
 }
 

@@ -42,7 +42,8 @@ internal sealed class NpyWriter(Stream stream, int width) : IEmbeddingWriter
     {
         var dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({_rows}, {width}), }}";
         var header = new byte[HeaderBytes];
-        "\x93NUMPY"u8.CopyTo(header);
+        header[0] = 0x93; // the magic's first byte is not ASCII, so not part of the literal below
+        "NUMPY"u8.CopyTo(header.AsSpan(1));
         header[6] = 1;
         header[7] = 0;
         BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), HeaderBytes - 10);

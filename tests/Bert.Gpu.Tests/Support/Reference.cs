@@ -111,4 +111,19 @@ internal static class Reference
         }
         return dot / Math.Sqrt(na * nb);
     }
+
+    /// <summary>Pooling of one sequence's rows in double: first row, mean or maximum.</summary>
+    public static float[] Pool(ReadOnlySpan<float> rows, int width, Bert.Gpu.Model.PoolingMode mode)
+    {
+        var count = rows.Length / width;
+        var result = new float[width];
+        for (var c = 0; c < width; c++)
+        {
+            double acc = mode == Bert.Gpu.Model.PoolingMode.Max ? double.NegativeInfinity : 0;
+            for (var r = 0; r < (mode == Bert.Gpu.Model.PoolingMode.Cls ? 1 : count); r++)
+                acc = mode == Bert.Gpu.Model.PoolingMode.Max ? Math.Max(acc, rows[r * width + c]) : acc + rows[r * width + c];
+            result[c] = (float)(mode == Bert.Gpu.Model.PoolingMode.Mean ? acc / count : acc);
+        }
+        return result;
+    }
 }

@@ -1,3 +1,4 @@
+using Bert.Gpu.Tests.Support;
 using Bert.Gpu.Model;
 using Bert.Gpu.Weights;
 
@@ -85,7 +86,7 @@ public sealed class ModelLoaderTests : IDisposable
         Directory.CreateDirectory(real);
         var onnx = new TinyBertOnnx().Bytes;
         File.WriteAllBytes(Path.Combine(real, "tiny.onnx"), onnx);
-        File.WriteAllLines(_dir.File("vocab.txt"), Enumerable.Range(0, TinyBertOnnx.Vocab).Select(i => $"tok{i}"));
+        File.WriteAllLines(_dir.File("vocab.txt"), TinyVocab.Tokens(TinyBertOnnx.Vocab));
         var link = _dir.File("linked.onnx");
         File.CreateSymbolicLink(link, Path.Combine(real, "tiny.onnx"));
         Assert.Equal(TinyBertOnnx.Hidden, ModelLoader.Load(link).Config.HiddenSize);

@@ -11,7 +11,7 @@ public sealed class OnnxImportErrorTests : IDisposable
 
     private ModelFormatException LoadFails(byte[] onnx)
     {
-        File.WriteAllLines(_dir.File("vocab.txt"), ["a", "b"]);
+        File.WriteAllLines(_dir.File("vocab.txt"), ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "b"]);
         var path = _dir.File("model.onnx");
         File.WriteAllBytes(path, onnx);
         var e = Assert.Throws<ModelFormatException>(() => ModelLoader.Load(path));

@@ -1,3 +1,4 @@
+using Bert.Gpu.Tests.Support;
 namespace Bert.Gpu.Tests.Weights;
 
 /// <summary>
@@ -109,7 +110,7 @@ internal sealed class TinyBertOnnx
     /// <summary>Writes the model and a 10-token vocab.txt into a new folder and returns the .onnx path.</summary>
     public string WriteTo(TempDirectory dir)
     {
-        File.WriteAllLines(Path.Combine(dir.Path, "vocab.txt"), Enumerable.Range(0, Vocab).Select(i => $"tok{i}"));
+        File.WriteAllLines(Path.Combine(dir.Path, "vocab.txt"), TinyVocab.Tokens(Vocab));
         var path = Path.Combine(dir.Path, "tiny.onnx");
         File.WriteAllBytes(path, Bytes);
         return path;

@@ -1,3 +1,4 @@
+using Bert.Gpu.Tests.Support;
 using System.Text.Json;
 using Bert.Gpu.Model;
 
@@ -49,7 +50,7 @@ internal static class TinyHuggingFaceModel
     public static void Write(TempDirectory dir, IEnumerable<SafetensorsWriter.Entry>? entries = null, Dictionary<string, object?>? configOverrides = null)
     {
         WriteConfig(dir.File("config.json"), Config, configOverrides);
-        File.WriteAllLines(dir.File("vocab.txt"), Enumerable.Range(0, Config.VocabSize).Select(i => $"tok{i}"));
+        File.WriteAllLines(dir.File("vocab.txt"), TinyVocab.Tokens(Config.VocabSize));
         SafetensorsWriter.Write(dir.File("model.safetensors"), entries ?? Entries());
     }
 

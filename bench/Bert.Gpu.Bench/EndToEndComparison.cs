@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using Bert.Gpu.Backends.Host;
+using Bert.Gpu.Model;
+using Bert.Gpu.Tokenization;
+using Bert.Gpu.Weights;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Bert.Gpu.Bench;
+
+/// <summary>
+/// <c>e2e</c>: tokens/s of the host backend against ONNX Runtime (CPU execution provider, all cores) on the same
+/// model.onnx and the same pre-tokenized real corpus, encoder + pooling timed, median of several runs. ORT is
+/// given padded batches of 32 both in input order and sorted by length (its best case).
+/// </summary>
+internal static class EndToEndComparison
+{
+    public static int Run(string[] args)
+    {
+        var modelName = Arg(args, "--model") ?? "minilm";
+        var count = int.Parse(Arg(args, "--texts") ?? "2000");
+        var repeats = int.Parse(Arg(args, "--repeats") ?? "3");
+        var corpus = Arg(args, "--corpus") ?? "/usr/share/games/fortunes";
+
+        var model = ModelLoader.Load(modelName);
+        var texts = FortuneCorpus.Read(corpus, count);
+        var tokenized = texts.Select(t => model.Tokenizer.Encode(t, model.MaxLength)).ToArray();
+        var tokens = tokenized.Sum(t => t.Ids.Length);
+        Console.WriteLine($"model {modelName}: {texts.Count} texts from {corpus}, {tokens} tokens " +
+                          $"(mean {tokens / (double)texts.Count:F1}, max {tokenized.Max(t => t.Ids.Length)}), {Environment.ProcessorCount} cores");
+
+        using var backend = new HostBackend();
+        using var embedder = new Embedder(model, backend);
+        var output = new float[texts.Count * embedder.Dimension];
+        var ours = Median(repeats, () => embedder.Embed(tokenized, output));
+
+        using var session = new InferenceSession(BuiltInModels.ReadOnnx(modelName));
+        var ortInOrder = Median(repeats, () => OnnxRuntimeEmbed(session, tokenized, model, 32));
+        var sorted = tokenized.OrderBy(t => t.Ids.Length).ToArray();
+        var ortSorted = Median(repeats, () => OnnxRuntimeEmbed(session, sorted, model, 32));
+
+        Console.WriteLine("| engine | seconds | tokens/s | vs ORT sorted |");
+        Console.WriteLine("|---|---:|---:|---:|");
+        Row($"Bert.Gpu host ({backend.DeviceName}), packed batches ≤ 8192 tokens", ours);
+        Row("ONNX Runtime 1.31.1 CPU, batches of 32 in input order, padded", ortInOrder);
+        Row("ONNX Runtime 1.31.1 CPU, batches of 32 sorted by length, padded", ortSorted);
+        return 0;
+
+        void Row(string name, double seconds) =>
+            Console.WriteLine($"| {name} | {seconds:F2} | {tokens / seconds:F0} | {ortSorted / seconds:F2}× |");
+    }
+
+    private static void OnnxRuntimeEmbed(InferenceSession session, IReadOnlyList<TokenizedText> sequences, BertModel model, int batchSize)
+    {
+        var hidden = model.Config.HiddenSize;
+        for (var start = 0; start < sequences.Count; start += batchSize)
+        {
+            var batch = sequences.Skip(start).Take(batchSize).ToArray();
+            var width = batch.Max(s => s.Ids.Length);
+            var ids = new DenseTensor<long>([batch.Length, width]);
+            var mask = new DenseTensor<long>([batch.Length, width]);
+            var types = new DenseTensor<long>([batch.Length, width]);
+            for (var b = 0; b < batch.Length; b++)
+                for (var t = 0; t < batch[b].Ids.Length; t++)
+                {
+                    ids[b, t] = batch[b].Ids[t];
+                    mask[b, t] = 1;
+                    types[b, t] = batch[b].TypeIds[t];
+                }
+            using var results = session.Run(
+            [
+                NamedOnnxValue.CreateFromTensor("input_ids", ids),
+                NamedOnnxValue.CreateFromTensor("attention_mask", mask),
+                NamedOnnxValue.CreateFromTensor("token_type_ids", types),
+            ], ["last_hidden_state"]);
+            // Mean pooling as a user of ORT would do it, so both sides include pooling.
+            var h = results.Single().AsTensor<float>();
+            var pooled = new float[hidden];
+            for (var b = 0; b < batch.Length; b++)
+                for (var t = 0; t < batch[b].Ids.Length; t++)
+                    for (var c = 0; c < hidden; c++)
+                        pooled[c] += h[b, t, c];
+        }
+    }
+
+    private static double Median(int repeats, Action action)
+    {
+        action(); // warm-up: JIT, thread pool, buffer growth
+        var times = new List<double>();
+        for (var i = 0; i < repeats; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            times.Add(clock.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    private static string? Arg(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}

@@ -1,0 +1,103 @@
+using Bert.Gpu.Encoder;
+using Bert.Gpu.Model;
+using Bert.Gpu.Tokenization;
+using Bert.Gpu.Tests.Support;
+
+namespace Bert.Gpu.Tests.Encoder;
+
+/// <summary>
+/// The host backend's encoder against ONNX Runtime on the model's own model.onnx, fed the ids HuggingFace tokenizers
+/// produced for held-out texts.
+/// </summary>
+public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture)
+{
+    private const float HiddenTolerance = 1e-4f;
+
+    private BertModel Model => fixture.Model;
+
+    [Fact]
+    public void LastHiddenStateMatchesOnnxRuntimeOnAPackedBatch()
+    {
+        var sequences = HeldOutTexts.Load(20, Model.MaxLength)
+            .Select(t => t.Ids)
+            .Concat([LongSequence(Model.MaxLength), LongSequence(150), LongSequence(2)])
+            .Select(ids => new TokenizedText(ids, new int[ids.Length]))
+            .ToList();
+        var expected = fixture.Oracle.LastHiddenState(sequences.Select(s => s.Ids).ToList(), sequences.Select(s => s.TypeIds).ToList());
+
+        var actual = LastHiddenState(sequences);
+
+        Assert.InRange(Reference.MaxAbsDiff(expected, actual), 0f, HiddenTolerance);
+    }
+
+    [Fact]
+    public void PairsWithTokenTypesMatchOnnxRuntime()
+    {
+        var pairs = new[]
+        {
+            Model.Tokenizer.Encode("How do I reset my password?", "Open settings, choose Account, then Reset password.", 64),
+            Model.Tokenizer.Encode("short", "a somewhat longer second segment of the pair", 16),
+        };
+        Assert.Contains(1, pairs[0].TypeIds);
+        var expected = fixture.Oracle.LastHiddenState(pairs.Select(p => p.Ids).ToList(), pairs.Select(p => p.TypeIds).ToList());
+
+        Assert.InRange(Reference.MaxAbsDiff(expected, LastHiddenState(pairs)), 0f, HiddenTolerance);
+    }
+
+    [Fact]
+    public void PackedBatchGivesTheSameRowsAsOneByOne()
+    {
+        var sequences = HeldOutTexts.Load(12, Model.MaxLength)
+            .Select(t => new TokenizedText(t.Ids, new int[t.Ids.Length])).ToList();
+        var packed = LastHiddenState(sequences);
+        var offset = 0;
+        foreach (var s in sequences)
+        {
+            var alone = LastHiddenState([s]);
+            Assert.InRange(Reference.MaxAbsDiff(alone, packed.AsSpan(offset, alone.Length)), 0f, 1e-6f);
+            offset += alone.Length;
+        }
+    }
+
+    [Fact]
+    public void EmbeddingsMatchHuggingFaceTokensOnnxRuntimeAndPooling()
+    {
+        var texts = HeldOutTexts.Load(40, Model.MaxLength);
+        var hidden = Model.Config.HiddenSize;
+        var oracleRows = fixture.Oracle.LastHiddenState(texts.Select(t => t.Ids).ToList(), texts.Select(t => new int[t.Ids.Length]).ToList());
+
+        using var embedder = new Embedder(Model, fixture.Backend);
+        var embeddings = embedder.Embed(texts.Select(t => t.Text).ToList());
+
+        var offset = 0;
+        for (var i = 0; i < texts.Count; i++)
+        {
+            var rows = oracleRows.AsSpan(offset * hidden, texts[i].Ids.Length * hidden);
+            var expected = Reference.Pool(rows, hidden, Model.DefaultPooling);
+            offset += texts[i].Ids.Length;
+            var cosine = Reference.Cosine(expected, embeddings[i]);
+            Assert.True(cosine >= 0.99999, $"row {i} ({texts[i].Text}): cosine {cosine}");
+            Assert.Equal(1.0, Math.Sqrt(embeddings[i].Sum(v => (double)v * v)), 5);
+        }
+    }
+
+    /// <summary>[CLS], then the word pieces of held-out texts one after another, then [SEP]: <paramref name="length"/> ids.</summary>
+    private static int[] LongSequence(int length)
+    {
+        var pieces = HeldOutTexts.Load(200, 512).SelectMany(t => t.Ids[1..^1]).Take(length - 2);
+        return [101, .. pieces, 102];
+    }
+
+    private float[] LastHiddenState(IReadOnlyList<TokenizedText> sequences)
+    {
+        using var encoder = new BertEncoder(Model, fixture.Backend);
+        var batch = new PackedBatch(sequences);
+        var output = new float[batch.TotalTokens * Model.Config.HiddenSize];
+        encoder.LastHiddenState(batch, output);
+        return output;
+    }
+}
+
+public sealed class MiniLmParityTests(MiniLmFixture fixture) : OnnxRuntimeParityTests(fixture), IClassFixture<MiniLmFixture>;
+
+public sealed class ArcticXsParityTests(ArcticXsFixture fixture) : OnnxRuntimeParityTests(fixture), IClassFixture<ArcticXsFixture>;
