@@ -31,8 +31,7 @@ internal static class EndToEndComparison
 
         using var backend = new HostBackend();
         using var embedder = new Embedder(model, backend);
-        var output = new float[texts.Count * embedder.Dimension];
-        var ours = Median(repeats, () => embedder.Embed(tokenized, output));
+        var ours = Median(repeats, () => embedder.EmbedAsync(tokenized).GetAwaiter().GetResult());
 
         using var session = new InferenceSession(BuiltInModels.ReadOnnx(modelName));
         var ortInOrder = Median(repeats, () => OnnxRuntimeEmbed(session, tokenized, model, 32));

@@ -1,33 +1,56 @@
 using Bert.Gpu.Backends;
 using Bert.Gpu.Encoder;
 using Bert.Gpu.Model;
+using Bert.Gpu.Scheduling;
 using Bert.Gpu.Tokenization;
 
 namespace Bert.Gpu;
 
 /// <summary>
-/// Texts in, embeddings out: tokenization, packing into padding-free batches under a token budget, the encoder on a
-/// backend, pooling and normalization. Not thread-safe: one call at a time per instance.
+/// Texts in, embeddings out: tokenization on worker threads, a shared batch scheduler feeding one encoder per
+/// device, pooling and normalization. Thread-safe: concurrent callers share batches.
 /// </summary>
 public sealed class Embedder : IDisposable
 {
-    private readonly BertEncoder _encoder;
-    private readonly PoolingMode _pooling;
-    private readonly int _maxLength;
+    /// <summary>Token budget of a host batch: large enough to keep both GEMM dimensions busy, small enough for cache-friendly activations.</summary>
+    private const int HostBatchTokens = 8192;
 
-    /// <summary>Uploads <paramref name="model"/> to <paramref name="backend"/>; the embedder owns neither.</summary>
+    private readonly BertEncoder[] _encoders;
+    private readonly BatchScheduler _scheduler;
+    private readonly int _maxLength;
+    private readonly int _stride;
+
+    /// <summary>Uploads <paramref name="model"/> to <paramref name="backend"/>; the embedder does not own the backend.</summary>
     public Embedder(BertModel model, IComputeBackend backend, EmbedderOptions? options = null)
+        : this(model, [backend], options)
     {
+    }
+
+    /// <summary>Uploads <paramref name="model"/> to every backend; all of them pull batches from one queue.</summary>
+    public Embedder(BertModel model, IReadOnlyList<IComputeBackend> backends, EmbedderOptions? options = null)
+    {
+        if (backends.Count == 0)
+            throw new ArgumentException("At least one backend is needed.", nameof(backends));
         Options = options ?? new EmbedderOptions();
+        Model = model;
         _maxLength = Options.MaxLength ?? model.MaxLength;
         if (_maxLength < 2 || _maxLength > model.Config.MaxPositionEmbeddings)
             throw new ArgumentOutOfRangeException(nameof(options), $"MaxLength {_maxLength} must be between 2 and the model's {model.Config.MaxPositionEmbeddings} positions.");
-        if (Options.MaxBatchTokens < _maxLength)
-            throw new ArgumentOutOfRangeException(nameof(options), $"MaxBatchTokens {Options.MaxBatchTokens} must be at least MaxLength {_maxLength}.");
+        var batchTokens = Options.MaxBatchTokens ?? Math.Max(HostBatchTokens, _maxLength);
+        if (batchTokens < _maxLength)
+            throw new ArgumentOutOfRangeException(nameof(options), $"MaxBatchTokens {batchTokens} must be at least MaxLength {_maxLength}.");
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxBatchSequences, 1, nameof(options));
-        Model = model;
-        _pooling = Options.Pooling ?? model.DefaultPooling;
-        _encoder = new BertEncoder(model, backend);
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.LookAheadBatches, 1, nameof(options));
+        _stride = Options.Stride ?? Math.Max(1, (_maxLength - 2) / 2);
+        if (_stride < 1 || _stride > _maxLength - 2)
+            throw new ArgumentOutOfRangeException(nameof(options), $"Stride {_stride} must be between 1 and MaxLength − 2 = {_maxLength - 2}.");
+
+        Pooling = Options.Pooling ?? model.DefaultPooling;
+        _encoders = backends.Select(b => new BertEncoder(model, b)).ToArray();
+        // Windows are combined on the host before normalizing, so the device normalizes only whole texts.
+        var normalizeOnDevice = Options.Normalize && Options.LongText == LongTextMode.Truncate;
+        _scheduler = new BatchScheduler(_encoders, Pooling, normalizeOnDevice,
+            new SchedulerLimits(batchTokens, Options.MaxBatchSequences, (long)batchTokens * Options.LookAheadBatches));
     }
 
     /// <summary>The model being run.</summary>
@@ -36,11 +59,14 @@ public sealed class Embedder : IDisposable
     /// <summary>The options in force.</summary>
     public EmbedderOptions Options { get; }
 
+    /// <summary>The pooling in force.</summary>
+    public PoolingMode Pooling { get; }
+
     /// <summary>Length of every embedding.</summary>
     public int Dimension => Model.Config.HiddenSize;
 
-    /// <summary>What computes, e.g. <c>host (2 threads, AVX2+FMA)</c>.</summary>
-    public string DeviceName => _encoder.Backend.DeviceName;
+    /// <summary>What computes, e.g. <c>host (2 threads, AVX2+FMA)</c>; devices joined by <c> + </c>.</summary>
+    public string DeviceName => string.Join(" + ", _encoders.Select(e => e.Backend.DeviceName));
 
     /// <summary>Tokenizes <paramref name="texts"/> in parallel, truncating each to the maximum length.</summary>
     public TokenizedText[] Tokenize(IReadOnlyList<string> texts)
@@ -50,42 +76,40 @@ public sealed class Embedder : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Embeds <paramref name="texts"/>: one row of <see cref="Dimension"/> floats per text, in order, flattened
+    /// <c>[texts, Dimension]</c>, with the number of tokens that were encoded. Tokenization runs on the thread pool;
+    /// concurrent calls share batches.
+    /// </summary>
+    public async Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellation = default)
+    {
+        if (Options.LongText == LongTextMode.Truncate)
+        {
+            var sequences = await Task.Run(() => Tokenize(texts), cancellation).ConfigureAwait(false);
+            var rows = await _scheduler.Submit(sequences, cancellation).ConfigureAwait(false);
+            return new EmbeddingResult(rows, sequences.Sum(s => (long)s.Ids.Length));
+        }
+        var windows = await Task.Run(() => SlidingWindows.Split(Model.Tokenizer, texts, _maxLength, _stride, Pooling), cancellation).ConfigureAwait(false);
+        var windowRows = await _scheduler.Submit(windows.Sequences, cancellation).ConfigureAwait(false);
+        return new EmbeddingResult(windows.Combine(windowRows, Dimension, Options.Normalize), windows.Sequences.Sum(s => (long)s.Ids.Length));
+    }
+
+    /// <summary>Embeds tokenized sequences (already framed and truncated) into rows <c>[sequences, Dimension]</c>, in order.</summary>
+    public Task<float[]> EmbedAsync(IReadOnlyList<TokenizedText> sequences, CancellationToken cancellation = default) =>
+        _scheduler.Submit(sequences, cancellation);
+
     /// <summary>Embeds <paramref name="texts"/>; one array of <see cref="Dimension"/> floats per text, in order.</summary>
     public float[][] Embed(IReadOnlyList<string> texts)
     {
-        var flat = new float[texts.Count * Dimension];
-        Embed(Tokenize(texts), flat);
+        var flat = EmbedAsync(texts).GetAwaiter().GetResult().Rows;
         return Enumerable.Range(0, texts.Count).Select(i => flat.AsSpan(i * Dimension, Dimension).ToArray()).ToArray();
     }
 
-    /// <summary>Embeds tokenized sequences into <paramref name="output"/> <c>[sequences, Dimension]</c>, in order.</summary>
-    public void Embed(IReadOnlyList<TokenizedText> sequences, Span<float> output)
+    /// <summary>Finishes queued work and releases the device copies of the model.</summary>
+    public void Dispose()
     {
-        if (output.Length < sequences.Count * Dimension)
-            throw new ArgumentException($"The output holds {output.Length} values; {sequences.Count}×{Dimension} are needed.", nameof(output));
-        var start = 0;
-        while (start < sequences.Count)
-        {
-            // Cut consecutive sequences under the token budget; a batch always takes at least one sequence.
-            var end = start;
-            var tokens = 0;
-            while (end < sequences.Count && end - start < Options.MaxBatchSequences
-                   && (end == start || tokens + sequences[end].Ids.Length <= Options.MaxBatchTokens))
-                tokens += sequences[end++].Ids.Length;
-            var batch = new PackedBatch(Slice(sequences, start, end));
-            _encoder.Embed(batch, _pooling, Options.Normalize, output.Slice(start * Dimension, (end - start) * Dimension));
-            start = end;
-        }
+        _scheduler.Dispose();
+        foreach (var encoder in _encoders)
+            encoder.Dispose();
     }
-
-    private static TokenizedText[] Slice(IReadOnlyList<TokenizedText> items, int start, int end)
-    {
-        var slice = new TokenizedText[end - start];
-        for (var i = start; i < end; i++)
-            slice[i - start] = items[i];
-        return slice;
-    }
-
-    /// <inheritdoc />
-    public void Dispose() => _encoder.Dispose();
 }

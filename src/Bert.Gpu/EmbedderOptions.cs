@@ -11,12 +11,24 @@ public sealed record EmbedderOptions
     /// <summary>Scale every embedding to unit L2 norm (default true, as sentence-transformers models expect).</summary>
     public bool Normalize { get; init; } = true;
 
-    /// <summary>Longest input in tokens, special tokens included; null = the model's (<see cref="BertModel.MaxLength"/>).</summary>
+    /// <summary>Longest sequence in tokens, special tokens included; null = the model's (<see cref="BertModel.MaxLength"/>).</summary>
     public int? MaxLength { get; init; }
 
-    /// <summary>Token budget of one forward pass: bounds activation memory (about 4·(6·hidden + intermediate) bytes a token).</summary>
-    public int MaxBatchTokens { get; init; } = 8192;
+    /// <summary>Texts longer than <see cref="MaxLength"/>: truncated (default) or embedded as sliding windows.</summary>
+    public LongTextMode LongText { get; init; } = LongTextMode.Truncate;
+
+    /// <summary>With <see cref="LongTextMode.Window"/>: tokens between window starts; null = half a window.</summary>
+    public int? Stride { get; init; }
+
+    /// <summary>
+    /// Token budget of one forward pass; null = sized from the device. Bounds activation memory: about
+    /// 4·(6·hidden + intermediate) bytes a token (for MiniLM, 15 KB).
+    /// </summary>
+    public int? MaxBatchTokens { get; init; }
 
     /// <summary>Most sequences in one forward pass.</summary>
     public int MaxBatchSequences { get; init; } = 256;
+
+    /// <summary>How many batches' worth of waiting sequences are sorted by length together.</summary>
+    public int LookAheadBatches { get; init; } = 4;
 }

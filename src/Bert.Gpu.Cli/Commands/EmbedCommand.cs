@@ -70,14 +70,12 @@ internal static class EmbedCommand
 
         var clock = Stopwatch.StartNew();
         long texts = 0, tokens = 0;
-        var vectors = new float[ChunkTexts * embedder.Dimension];
         foreach (var chunk in File.ReadLines(input.FullName).Chunk(ChunkTexts))
         {
-            var sequences = embedder.Tokenize(chunk);
-            embedder.Embed(sequences, vectors);
-            writer.Write(vectors.AsSpan(0, chunk.Length * embedder.Dimension));
+            var result = embedder.EmbedAsync(chunk).GetAwaiter().GetResult();
+            writer.Write(result.Rows);
             texts += chunk.Length;
-            tokens += sequences.Sum(s => (long)s.Ids.Length);
+            tokens += result.Tokens;
         }
         writer.Complete();
         var seconds = clock.Elapsed.TotalSeconds;
