@@ -49,12 +49,12 @@ public sealed class LinearKernel
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(inFeatures, 1);
-        Require(x, (long)rows * inFeatures, nameof(x), $"[{rows}, {inFeatures}]");
-        Require(weight, (long)outFeatures * inFeatures, nameof(weight), $"[{outFeatures}, {inFeatures}]");
-        Require(bias, outFeatures, nameof(bias), $"[{outFeatures}]");
-        Require(y, (long)rows * outFeatures, nameof(y), $"[{rows}, {outFeatures}]");
+        Shapes.Require(x, (long)rows * inFeatures, nameof(x), $"[{rows}, {inFeatures}]");
+        Shapes.Require(weight, (long)outFeatures * inFeatures, nameof(weight), $"[{outFeatures}, {inFeatures}]");
+        Shapes.Require(bias, outFeatures, nameof(bias), $"[{outFeatures}]");
+        Shapes.Require(y, (long)rows * outFeatures, nameof(y), $"[{rows}, {outFeatures}]");
         if (residual is { } r)
-            Require(r, (long)rows * outFeatures, nameof(residual), $"[{rows}, {outFeatures}]");
+            Shapes.Require(r, (long)rows * outFeatures, nameof(residual), $"[{rows}, {outFeatures}]");
         if (rows == 0)
             return;
 
@@ -66,12 +66,6 @@ public sealed class LinearKernel
         // Without a residual the kernel never reads that argument; y stands in so that no view is null.
         var shape = new LinearShape(rows, outFeatures, inFeatures, t.TileK, gelu ? 1 : 0, residual is null ? 0 : 1);
         _kernel(stream, config, x, weight, bias, residual ?? y, y, shape);
-    }
-
-    private static void Require(ArrayView<float> view, long length, string name, string shape)
-    {
-        if (view.Length < length)
-            throw new ArgumentException($"{name} holds {view.Length} floats but {shape} needs {length}.", name);
     }
 
     /// <summary>The scalar arguments, in one struct to stay within ILGPU's nine kernel parameters.</summary>
