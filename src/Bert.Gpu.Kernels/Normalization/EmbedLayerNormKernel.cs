@@ -1,3 +1,4 @@
+using System.Reflection;
 using Bert.Gpu.Kernels.Reductions;
 using ILGPU;
 using ILGPU.Runtime;
@@ -24,8 +25,7 @@ public readonly record struct EmbeddingIndices(ArrayView<int> Ids, ArrayView<int
 public sealed class EmbedLayerNormKernel
 {
     private readonly Accelerator _accelerator;
-    private readonly Action<AcceleratorStream, KernelConfig, EmbeddingIndices, EmbeddingTables, ArrayView<float>,
-        ArrayView<float>, ArrayView<float>, EmbedShape> _kernel;
+    private readonly Launcher _kernel;
 
     /// <summary>Compiles the kernel for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where it runs.</param>
@@ -36,8 +36,8 @@ public sealed class EmbedLayerNormKernel
         Threads = threads ?? RowLayerNorm.GroupSize(accelerator);
         if (!GroupSum.IsValidGroupSize(Threads))
             throw new ArgumentOutOfRangeException(nameof(threads), $"{Threads} threads per token is not a power of two.");
-        _kernel = accelerator.LoadKernel<EmbeddingIndices, EmbeddingTables, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, EmbedShape>(Kernel);
+        var kernel = typeof(EmbedLayerNormKernel).GetMethod(nameof(Kernel), BindingFlags.NonPublic | BindingFlags.Static)!;
+        _kernel = accelerator.LoadKernel<Launcher>(kernel);
     }
 
     /// <summary>Threads per token.</summary>
@@ -73,23 +73,33 @@ public sealed class EmbedLayerNormKernel
         var shared = RowLayerNorm.SharedFloats(width, Threads);
         KernelLimits.Check(_accelerator, nameof(EmbedLayerNormKernel), Threads, shared);
         var config = new KernelConfig(new Index1D(tokens), new Index1D(Threads), SharedMemoryConfig.RequestDynamic<float>(shared));
-        _kernel(stream, config, indices, tables, gamma, beta, output, new EmbedShape(width, epsilon));
+        _kernel(stream, config, indices.Ids, indices.Positions, indices.Types, tables.Word, tables.Position, tables.Type,
+            gamma, beta, output, new EmbedShape(width, epsilon));
     }
+
+    /// <summary>
+    /// The kernel's ten arguments exceed ILGPU's typed loaders (nine), and views nested in a struct cannot be passed to
+    /// OpenCL, so the launcher is this delegate loaded by reflection.
+    /// </summary>
+    internal delegate void Launcher(AcceleratorStream stream, KernelConfig config, ArrayView<int> ids, ArrayView<int> positions,
+        ArrayView<int> types, ArrayView<float> word, ArrayView<float> position, ArrayView<float> type, ArrayView<float> gamma,
+        ArrayView<float> beta, ArrayView<float> output, EmbedShape shape);
 
     /// <summary>The scalar arguments.</summary>
     internal readonly record struct EmbedShape(int Width, float Epsilon);
 
-    private static void Kernel(EmbeddingIndices indices, EmbeddingTables tables, ArrayView<float> gamma, ArrayView<float> beta,
+    private static void Kernel(ArrayView<int> ids, ArrayView<int> positions, ArrayView<int> types, ArrayView<float> wordTable,
+        ArrayView<float> positionTable, ArrayView<float> typeTable, ArrayView<float> gamma, ArrayView<float> beta,
         ArrayView<float> output, EmbedShape s)
     {
         var token = Grid.IdxX;
-        var word = indices.Ids[token] * s.Width;
-        var position = indices.Positions[token] * s.Width;
-        var type = indices.Types[token] * s.Width;
+        var word = ids[token] * s.Width;
+        var position = positions[token] * s.Width;
+        var type = types[token] * s.Width;
         var shared = SharedMemory.GetDynamic<float>();
         var row = shared.SubView(0, s.Width);
         for (var c = Group.IdxX; c < s.Width; c += Group.DimX)
-            row[c] = tables.Word[word + c] + tables.Position[position + c] + tables.Type[type + c];
+            row[c] = wordTable[word + c] + positionTable[position + c] + typeTable[type + c];
         RowLayerNorm.Normalize(row, shared.SubView(s.Width, Group.DimX), s.Width, gamma, beta, s.Epsilon,
             output.SubView(token * s.Width, s.Width));
     }
