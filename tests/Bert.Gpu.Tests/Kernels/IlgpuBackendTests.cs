@@ -17,18 +17,23 @@ public class IlgpuBackendTests(CpuAccelerator cpu)
     [Fact]
     public void EncoderMatchesHostBackend()
     {
-        var model = TinyBert.Create();
-        var batch = new PackedBatch(TinyBert.Sequences(new Random(1), 1, 7, 33, 2));
-        var expected = new float[batch.TotalTokens * model.Config.HiddenSize];
-        var actual = new float[expected.Length];
-        using (var host = new HostBackend(threads: 2))
-        using (var encoder = new BertEncoder(model, host))
-            encoder.LastHiddenState(batch, expected);
-        using (var ilgpu = new IlgpuBackend(cpu.Accelerator))
-        using (var encoder = new BertEncoder(model, ilgpu))
-            encoder.LastHiddenState(batch, actual);
+        using var host = new HostBackend(threads: 2);
+        using var ilgpu = new IlgpuBackend(cpu.Accelerator);
+        var difference = BackendParity.Encoder(ilgpu, host, TinyBert.Create(), [1, 7, 33, 2]);
+        Assert.True(difference <= Tolerance, $"max |Δ| = {difference}");
+    }
 
-        Assert.True(Reference.MaxAbsDiff(expected, actual) <= Tolerance, $"max |Δ| = {Reference.MaxAbsDiff(expected, actual)}");
+    [Fact]
+    public void OpsMatchHostBackendThroughTheOpenClChecks()
+    {
+        // The checks the OpenCL lane runs at real shapes, here at tiny ones, so they are known to hold on a correct backend.
+        using var host = new HostBackend(threads: 2);
+        using var ilgpu = new IlgpuBackend(cpu.Accelerator);
+        Assert.True(BackendParity.Linear(ilgpu, host, 37, 53, 29, Activation.Gelu, residual: true) <= 1e-4f);
+        Assert.True(BackendParity.Attention(ilgpu, host, [1, 7, 33], 2, 16) <= 1e-4f);
+        Assert.True(BackendParity.LayerNorm(ilgpu, host, 5, 37) <= 1e-4f);
+        foreach (var mode in Enum.GetValues<PoolingMode>())
+            Assert.True(BackendParity.Pool(ilgpu, host, [3, 1, 4], 37, mode, normalize: true) <= 1e-5f);
     }
 
     [Theory]
@@ -39,7 +44,7 @@ public class IlgpuBackendTests(CpuAccelerator cpu)
     {
         var model = TinyBert.Create();
         // A 40-token budget cuts these into four batches, so pooled id buffers are reused.
-        var sequences = TinyBert.Sequences(new Random(2), 33, 5, 1, 12, 20, 3, 9);
+        var sequences = TinyBert.Sequences(new Random(2), [33, 5, 1, 12, 20, 3, 9]);
         var options = new EmbedderOptions { Pooling = pooling, Normalize = normalize, MaxLength = 40, MaxBatchTokens = 40 };
         var expected = Embed(new HostBackend(threads: 2), model, options, sequences);
         var actual = Embed(new IlgpuBackend(cpu.Accelerator), model, options, sequences);
@@ -51,7 +56,7 @@ public class IlgpuBackendTests(CpuAccelerator cpu)
     public void BatchIdsReuseDeviceMemory()
     {
         using var backend = new IlgpuBackend(cpu.Accelerator);
-        var batch = new PackedBatch(TinyBert.Sequences(new Random(3), 5, 9));
+        var batch = new PackedBatch(TinyBert.Sequences(new Random(3), [5, 9]));
         batch.Upload(backend).Dispose();
         var held = backend.AllocatedBytes;
         for (var i = 0; i < 3; i++)

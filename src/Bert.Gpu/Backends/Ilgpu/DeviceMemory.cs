@@ -9,7 +9,7 @@ namespace Bert.Gpu.Backends.Ilgpu;
 /// fails with a clear message before the driver is asked, and pools small int32 buffers (a batch's ids, uploaded and
 /// dropped once per batch) so that steady-state batches allocate no device memory.
 /// </summary>
-internal sealed class DeviceMemory(Accelerator accelerator, long? limitBytes) : IDisposable
+internal sealed class DeviceMemory(Accelerator accelerator, AcceleratorStream stream, long? limitBytes) : IDisposable
 {
     /// <summary>Smallest pooled capacity; pooled capacities are powers of two.</summary>
     private const int MinPooledLength = 256;
@@ -53,7 +53,13 @@ internal sealed class DeviceMemory(Accelerator accelerator, long? limitBytes) : 
     {
         lock (_lock)
         {
-            if (!_disposed && memory is MemoryBuffer1D<int, Stride1D.Dense> ints && IsPooledCapacity(ints.Length))
+            if (_disposed)
+            {
+                // The backend and its stream are gone, so nothing queued can still read the buffer.
+                memory.Dispose();
+                return;
+            }
+            if (memory is MemoryBuffer1D<int, Stride1D.Dense> ints && IsPooledCapacity(ints.Length))
             {
                 if (!_intPool.TryGetValue(ints.Length, out var idle))
                     _intPool[ints.Length] = idle = new Stack<MemoryBuffer1D<int, Stride1D.Dense>>();
@@ -64,6 +70,8 @@ internal sealed class DeviceMemory(Accelerator accelerator, long? limitBytes) : 
                 }
             }
         }
+        // Kernels queued on the stream may still read it; pooled buffers need no wait, as every use is ordered on the stream.
+        stream.Synchronize();
         Interlocked.Add(ref _allocatedBytes, -memory.LengthInBytes);
         memory.Dispose();
     }

@@ -48,8 +48,8 @@ public sealed class IlgpuBackend : IComputeBackend
         _ownedContext = context;
         _accelerator = accelerator;
         _ownsAccelerator = ownsAccelerator;
-        _memory = new DeviceMemory(accelerator, memoryLimitBytes);
         _stream = accelerator.CreateStream();
+        _memory = new DeviceMemory(accelerator, _stream, memoryLimitBytes);
         _linear = new LinearKernel(accelerator);
         _attention = new AttentionKernel(accelerator);
         _layerNorm = new LayerNormKernel(accelerator);
