@@ -6,7 +6,7 @@ namespace Bert.Gpu.Kernels.Attention;
 /// <summary>
 /// Multi-head self-attention over a packed, padding-free batch: <c>context = softmax(q·kᵀ/√d)·v</c> within each
 /// sequence, reading q, k and v from one fused <c>[tokens, 3·heads·headDim]</c> buffer (rows <c>[q | k | v]</c>) and
-/// writing <c>[tokens, heads·headDim]</c>. Flash-style: one group per (query block, head, sequence), keys and values
+/// writing <c>[tokens, heads·headDim]</c>. Flash-style: one group per (sequence, head, query block), keys and values
 /// streamed through shared memory in tiles with an online softmax, so no <c>[heads, length, length]</c> scores exist.
 /// </summary>
 /// <remarks>Uses <c>MathF.Exp</c>: the context must be built with <c>EnableAlgorithms()</c> for GPU backends.</remarks>
@@ -59,7 +59,8 @@ public sealed class AttentionKernel
         var t = TilingFor(headDim);
         KernelLimits.Check(_accelerator, nameof(AttentionKernel), t.Queries, t.SharedFloats(headDim));
         var config = new KernelConfig(
-            new Index3D(KernelLimits.Groups(maxLength, t.Queries), heads, sequences),
+            // Sequences along x, whose limit is 2³¹−1 (CUDA caps y and z at 65535); heads along y, query blocks along z.
+            new Index3D(sequences, heads, KernelLimits.Groups(maxLength, t.Queries)),
             new Index3D(t.Queries, 1, 1),
             SharedMemoryConfig.RequestDynamic<float>(t.SharedFloats(headDim)));
         _kernel(stream, config, qkv, seqStarts, context, new AttentionShape(heads, headDim, t.Keys, 1f / MathF.Sqrt(headDim)));
@@ -70,10 +71,10 @@ public sealed class AttentionKernel
 
     private static void Kernel(ArrayView<float> qkv, ArrayView<int> seqStarts, ArrayView<float> context, AttentionShape s)
     {
-        var start = seqStarts[Grid.IdxZ];
-        var length = seqStarts[Grid.IdxZ + 1] - start;
+        var start = seqStarts[Grid.IdxX];
+        var length = seqStarts[Grid.IdxX + 1] - start;
         var queries = Group.DimX;
-        var q0 = Grid.IdxX * queries;
+        var q0 = Grid.IdxZ * queries;
         // Uniform across the group (before any barrier): blocks past a short sequence's end have nothing to do.
         if (q0 >= length)
             return;

@@ -10,6 +10,7 @@ namespace Bert.Gpu.Kernels.Normalization;
 /// </summary>
 public sealed class LayerNormKernel
 {
+    private readonly Accelerator _accelerator;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, LayerNormShape> _kernel;
 
@@ -18,14 +19,12 @@ public sealed class LayerNormKernel
     /// <param name="threads">Threads per row, a power of two; null = 128 on devices, 32 on ILGPU's CPU emulator.</param>
     public LayerNormKernel(Accelerator accelerator, int? threads = null)
     {
-        Accelerator = accelerator;
+        _accelerator = accelerator;
         Threads = threads ?? RowLayerNorm.GroupSize(accelerator);
         if (!GroupSum.IsValidGroupSize(Threads))
             throw new ArgumentOutOfRangeException(nameof(threads), $"{Threads} threads per row is not a power of two.");
         _kernel = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LayerNormShape>(Kernel);
     }
-
-    private Accelerator Accelerator { get; }
 
     /// <summary>Threads per row.</summary>
     public int Threads { get; }
@@ -53,7 +52,7 @@ public sealed class LayerNormKernel
         if (rows == 0)
             return;
         var shared = RowLayerNorm.SharedFloats(width, Threads);
-        KernelLimits.Check(Accelerator, nameof(LayerNormKernel), Threads, shared);
+        KernelLimits.Check(_accelerator, nameof(LayerNormKernel), Threads, shared);
         var config = new KernelConfig(new Index1D(rows), new Index1D(Threads), SharedMemoryConfig.RequestDynamic<float>(shared));
         // Without a residual the kernel never reads that argument; x stands in so that no view is null.
         _kernel(stream, config, x, residual ?? x, gamma, beta, new LayerNormShape(width, epsilon, residual is null ? 0 : 1));

@@ -57,16 +57,17 @@ public sealed class PoolKernel
         Shapes.Require(output, (long)sequences * width, nameof(output), $"[{sequences}, {width}]");
         if (sequences == 0)
             return;
-        var config = new KernelConfig(new Index2D(KernelLimits.Groups(width, Threads), sequences), new Index2D(Threads, 1));
+        // Sequences along x, whose limit is 2³¹−1 (CUDA caps y at 65535).
+        var config = new KernelConfig(new Index2D(sequences, KernelLimits.Groups(width, Threads)), new Index2D(Threads, 1));
         _kernel(stream, config, hidden, seqStarts, output, width, (int)reduction);
     }
 
     private static void Kernel(ArrayView<float> hidden, ArrayView<int> seqStarts, ArrayView<float> output, int width, int reduction)
     {
-        var c = Grid.IdxX * Group.DimX + Group.IdxX;
+        var c = Grid.IdxY * Group.DimX + Group.IdxX;
         if (c >= width)
             return;
-        var sequence = Grid.IdxY;
+        var sequence = Grid.IdxX;
         var start = seqStarts[sequence];
         var end = seqStarts[sequence + 1];
         var value = hidden[start * width + c];

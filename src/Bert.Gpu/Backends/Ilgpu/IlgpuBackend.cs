@@ -158,6 +158,8 @@ public sealed class IlgpuBackend : IComputeBackend
 
     private void Copy<T>(IlgpuBuffer<T> buffer, ReadOnlySpan<T> values) where T : unmanaged
     {
+        if (values.IsEmpty)
+            return;
         buffer.View.CopyFromCPU(_stream, values);
         // The source is caller memory that may be reused or moved as soon as we return; OpenCL queues the copy, so wait.
         _stream.Synchronize();
