@@ -1,6 +1,5 @@
 using Bert.Gpu.Backends.Host;
 using Bert.Gpu.Backends.Ilgpu;
-using ILGPU.Runtime;
 
 namespace Bert.Gpu.Backends;
 
@@ -11,7 +10,11 @@ public static class BackendFactory
     public static IReadOnlyList<string> DeviceNames { get; } = ["auto", "cpu", "cuda", "opencl", "ilgpu-cpu"];
 
     /// <summary>Creates the backend for <paramref name="device"/>.</summary>
-    /// <param name="device">One of <see cref="DeviceNames"/>.</param>
+    /// <param name="device">
+    /// One of <see cref="DeviceNames"/>: <c>auto</c> takes the first CUDA GPU, else an OpenCL GPU, else the host backend
+    /// (an OpenCL CPU runtime such as PoCL only when <c>opencl</c> is asked for: the host backend beats it);
+    /// <c>ilgpu-cpu</c> is ILGPU's thread-per-GPU-thread emulator, for debugging kernels only.
+    /// </param>
     /// <param name="threads">Host threads; 0 = one per logical processor.</param>
     /// <exception cref="ArgumentException">Unknown device name.</exception>
     /// <exception cref="BackendUnavailableException">The device is absent or cannot run the encoder here.</exception>
@@ -22,26 +25,17 @@ public static class BackendFactory
             case "cpu":
                 return new HostBackend(threads);
             case "auto":
-                // The ILGPU backend is not built yet, so every device resolves to the host backend for now.
-                return new HostBackend(threads);
+                return IlgpuBackends.TryOpenGpu() ?? (IComputeBackend)new HostBackend(threads);
             case "cuda":
-                RequireIlgpu(AcceleratorType.Cuda, "no CUDA device found (is the NVIDIA driver installed and libcuda.so.1 on the library path?)");
-                break;
+                return IlgpuBackends.OpenCuda();
             case "opencl":
-                RequireIlgpu(AcceleratorType.OpenCL, "no OpenCL 2.0+ device with generic address space found (install an ICD such as PoCL 6)");
-                break;
+                return IlgpuBackends.OpenOpenCL();
             case "ilgpu-cpu":
-                RequireIlgpu(AcceleratorType.CPU, "ILGPU's CPU accelerator is not available");
-                break;
+                // A user who picks this for real work would wait hours: say so before the first batch, not after.
+                Console.Error.WriteLine("warning: ilgpu-cpu is ILGPU's CPU emulator, for kernel debugging only; use --device cpu for real work.");
+                return IlgpuBackends.OpenCpuEmulator();
             default:
                 throw new ArgumentException($"Unknown device '{device}'; choose one of: {string.Join(", ", DeviceNames)}.", nameof(device));
         }
-        throw new BackendUnavailableException($"device '{device}' was found, but the ILGPU backend is not implemented yet; use --device cpu.");
-    }
-
-    private static void RequireIlgpu(AcceleratorType kind, string absent)
-    {
-        if (!IlgpuDevices.List().Any(d => d.Kind == kind))
-            throw new BackendUnavailableException(absent + ".");
     }
 }

@@ -1,0 +1,40 @@
+using ILGPU.Runtime;
+
+namespace Bert.Gpu.Kernels.Gemm;
+
+/// <summary>
+/// How <see cref="LinearKernel"/> splits its output: a group of <see cref="ThreadsX"/>×<see cref="ThreadsY"/> threads
+/// computes a <see cref="TileM"/>×<see cref="TileN"/> block, each thread a 4×4 register micro-tile, walking K in
+/// slices of <see cref="TileK"/> staged in shared memory.
+/// </summary>
+/// <param name="ThreadsX">Threads along the output columns.</param>
+/// <param name="ThreadsY">Threads along the output rows.</param>
+/// <param name="TileK">Depth of the shared-memory slices of X and W.</param>
+public readonly record struct GemmTiling(int ThreadsX, int ThreadsY, int TileK)
+{
+    /// <summary>Rows and columns of each thread's register tile; the kernel is unrolled by hand for exactly this size.</summary>
+    public const int MicroTile = 4;
+
+    /// <summary>Output rows per group.</summary>
+    public int TileM => ThreadsY * MicroTile;
+
+    /// <summary>Output columns per group.</summary>
+    public int TileN => ThreadsX * MicroTile;
+
+    /// <summary>Threads per group.</summary>
+    public int Threads => ThreadsX * ThreadsY;
+
+    /// <summary>
+    /// Shared memory per group in floats: the X slice stored k-major <c>[TileK][TileM + 1]</c> and the W slice
+    /// <c>[TileK][TileN + 1]</c>; the extra column makes the transposing stores hit distinct banks.
+    /// </summary>
+    public int SharedFloats => TileK * (TileM + 1) + TileK * (TileN + 1);
+
+    /// <summary>
+    /// 64×64 blocks of 256 threads with 16-deep slices (8.3 KB of shared memory) on GPUs and OpenCL devices; 32×32
+    /// blocks of 64 threads on ILGPU's CPU emulator, where every thread is an OS thread and a barrier costs
+    /// milliseconds.
+    /// </summary>
+    public static GemmTiling For(Accelerator accelerator) =>
+        accelerator.AcceleratorType == AcceleratorType.CPU ? new(8, 8, 8) : new(16, 16, 16);
+}

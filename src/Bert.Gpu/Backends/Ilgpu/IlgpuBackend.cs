@@ -1,0 +1,178 @@
+using Bert.Gpu.Kernels.Attention;
+using Bert.Gpu.Kernels.Gemm;
+using Bert.Gpu.Kernels.Normalization;
+using Bert.Gpu.Kernels.Pooling;
+using Bert.Gpu.Model;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Bert.Gpu.Backends.Ilgpu;
+
+/// <summary>
+/// The encoder's operations as ILGPU kernels on one accelerator (CUDA, OpenCL, or ILGPU's CPU emulator for kernel
+/// debugging). Every kernel is compiled once, when the backend is made; operations are queued on one stream and
+/// <see cref="Download"/> waits for them. Weights stay in PyTorch's layout on the device.
+/// </summary>
+public sealed class IlgpuBackend : IComputeBackend
+{
+    private readonly Context? _ownedContext;
+    private readonly Accelerator _accelerator;
+    private readonly bool _ownsAccelerator;
+    private readonly AcceleratorStream _stream;
+    private readonly DeviceMemory _memory;
+    private readonly LinearKernel _linear;
+    private readonly AttentionKernel _attention;
+    private readonly LayerNormKernel _layerNorm;
+    private readonly EmbedLayerNormKernel _embed;
+    private readonly PoolKernel _pool;
+    private readonly L2NormalizeKernel _l2;
+
+    /// <summary>
+    /// Runs on <paramref name="accelerator"/>, which the caller keeps owning. Its context must have been built with
+    /// <c>EnableAlgorithms()</c> (the attention kernel's exponential needs it on GPUs).
+    /// </summary>
+    /// <param name="accelerator">Where the kernels run.</param>
+    /// <param name="memoryLimitBytes">
+    /// Most device memory this backend may hold (e.g. on a GPU shared with other work); null = all the driver reports.
+    /// Allocations beyond it fail with a message instead of reaching the driver.
+    /// </param>
+    public IlgpuBackend(Accelerator accelerator, long? memoryLimitBytes = null)
+        : this(null, accelerator, ownsAccelerator: false, note: null, memoryLimitBytes)
+    {
+    }
+
+    /// <summary>Runs on <paramref name="accelerator"/>; owns it and <paramref name="context"/> when told to.</summary>
+    internal IlgpuBackend(Context? context, Accelerator accelerator, bool ownsAccelerator, string? note, long? memoryLimitBytes = null)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        _ownedContext = context;
+        _accelerator = accelerator;
+        _ownsAccelerator = ownsAccelerator;
+        _stream = accelerator.CreateStream();
+        _memory = new DeviceMemory(accelerator, _stream, memoryLimitBytes);
+        _linear = new LinearKernel(accelerator);
+        _attention = new AttentionKernel(accelerator);
+        _layerNorm = new LayerNormKernel(accelerator);
+        _embed = new EmbedLayerNormKernel(accelerator);
+        _pool = new PoolKernel(accelerator);
+        _l2 = new L2NormalizeKernel(accelerator);
+        DeviceName = $"{accelerator.AcceleratorType} {accelerator.Name} ({accelerator.MemorySize >> 20} MiB){note}";
+    }
+
+    /// <inheritdoc />
+    public string DeviceName { get; }
+
+    /// <summary>
+    /// Device memory this backend may use, in bytes (the driver's figure, or the cap given): minus
+    /// <see cref="AllocatedBytes"/>, what a batch's activations may still take.
+    /// </summary>
+    public long DeviceMemoryBytes => _memory.TotalBytes;
+
+    /// <summary>Device memory this backend holds (weights, workspaces, pooled id buffers), in bytes.</summary>
+    public long AllocatedBytes => _memory.AllocatedBytes;
+
+    /// <inheritdoc />
+    public IDeviceBuffer Allocate(int length) => _memory.Allocate<float>(length);
+
+    /// <inheritdoc />
+    public IDeviceBuffer Upload(ReadOnlySpan<float> values)
+    {
+        var buffer = _memory.Allocate<float>(values.Length);
+        Copy(buffer, values);
+        return buffer;
+    }
+
+    /// <inheritdoc />
+    public IDeviceBuffer Upload(ReadOnlySpan<int> values)
+    {
+        var buffer = _memory.RentInts(values.Length);
+        Copy(buffer, values);
+        return buffer;
+    }
+
+    /// <inheritdoc />
+    public ILinearWeights UploadLinear(FloatTensor weight, FloatTensor bias) => new IlgpuLinearWeights(_memory, Copy, weight, bias);
+
+    /// <inheritdoc />
+    public void Download(IDeviceBuffer source, Span<float> destination)
+    {
+        var buffer = Float(source, nameof(source));
+        if (destination.Length > buffer.Length)
+            throw new ArgumentException($"Cannot download {destination.Length} values from a buffer of {buffer.Length}.", nameof(destination));
+        buffer.View.SubView(0, destination.Length).CopyToCPU(_stream, destination);
+        _stream.Synchronize();
+    }
+
+    /// <inheritdoc />
+    public void EmbedLayerNorm(DeviceBatch batch, IDeviceBuffer wordEmbeddings, IDeviceBuffer positionEmbeddings,
+        IDeviceBuffer typeEmbeddings, IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output)
+    {
+        var indices = new EmbeddingIndices(Int(batch.InputIds, nameof(batch)).View, Int(batch.PositionIds, nameof(batch)).View,
+            Int(batch.TypeIds, nameof(batch)).View);
+        var tables = new EmbeddingTables(Float(wordEmbeddings, nameof(wordEmbeddings)).View,
+            Float(positionEmbeddings, nameof(positionEmbeddings)).View, Float(typeEmbeddings, nameof(typeEmbeddings)).View);
+        _embed.Launch(_stream, indices, tables, batch.TotalTokens, hidden, Float(gamma, nameof(gamma)).View,
+            Float(beta, nameof(beta)).View, epsilon, Float(output, nameof(output)).View);
+    }
+
+    /// <inheritdoc />
+    public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y)
+    {
+        var w = weights as IlgpuLinearWeights;
+        if (w is null || !ReferenceEquals(w.Weight.Owner, _memory))
+            throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));
+        _linear.Launch(_stream, Float(x, nameof(x)).View, rows, w.Weight.View, w.Bias.View, w.OutFeatures, w.InFeatures,
+            activation == Activation.Gelu, residual is null ? null : Float(residual, nameof(residual)).View, Float(y, nameof(y)).View);
+    }
+
+    /// <inheritdoc />
+    public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context) =>
+        _attention.Launch(_stream, Float(qkv, nameof(qkv)).View, Int(batch.SeqStarts, nameof(batch)).View, batch.Sequences,
+            batch.TotalTokens, batch.MaxSequenceLength, heads, headDim, Float(context, nameof(context)).View);
+
+    /// <inheritdoc />
+    public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon) =>
+        _layerNorm.Launch(_stream, Float(x, nameof(x)).View, rows, width, Float(gamma, nameof(gamma)).View,
+            Float(beta, nameof(beta)).View, epsilon);
+
+    /// <inheritdoc />
+    public void Pool(DeviceBatch batch, IDeviceBuffer hidden, int width, PoolingMode mode, IDeviceBuffer output)
+    {
+        var reduction = mode switch
+        {
+            PoolingMode.Cls => PoolReduction.First,
+            PoolingMode.Mean => PoolReduction.Mean,
+            PoolingMode.Max => PoolReduction.Max,
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), $"Unknown pooling mode {mode}."),
+        };
+        _pool.Launch(_stream, Float(hidden, nameof(hidden)).View, Int(batch.SeqStarts, nameof(batch)).View, batch.Sequences,
+            width, reduction, Float(output, nameof(output)).View);
+    }
+
+    /// <inheritdoc />
+    public void L2Normalize(IDeviceBuffer x, int rows, int width) => _l2.Launch(_stream, Float(x, nameof(x)).View, rows, width);
+
+    private IlgpuBuffer<float> Float(IDeviceBuffer buffer, string parameter) => IlgpuBuffer<float>.Of(buffer, _memory, parameter);
+
+    private IlgpuBuffer<int> Int(IDeviceBuffer buffer, string parameter) => IlgpuBuffer<int>.Of(buffer, _memory, parameter);
+
+    private void Copy<T>(IlgpuBuffer<T> buffer, ReadOnlySpan<T> values) where T : unmanaged
+    {
+        if (values.IsEmpty)
+            return;
+        buffer.View.CopyFromCPU(_stream, values);
+        // The source is caller memory that may be reused or moved as soon as we return; OpenCL queues the copy, so wait.
+        _stream.Synchronize();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _stream.Synchronize();
+        _memory.Dispose();
+        _stream.Dispose();
+        if (_ownsAccelerator)
+            _accelerator.Dispose();
+        _ownedContext?.Dispose();
+    }
+}

@@ -1,0 +1,59 @@
+using Bert.Gpu.Kernels.Gemm;
+using Bert.Gpu.Tests.Support;
+
+namespace Bert.Gpu.Tests.Kernels;
+
+[Trait("Category", "Kernels")]
+[Collection(CpuAcceleratorCollection.Name)]
+public class LinearKernelTests(CpuAccelerator cpu)
+{
+    [Theory]
+    [InlineData(37, 53, 29, false, false)]
+    [InlineData(37, 53, 29, true, true)]
+    [InlineData(1, 1, 1, false, true)]
+    [InlineData(2, 3, 1, true, false)]
+    [InlineData(1, 5, 40, true, true)]
+    public void MatchesNaiveReference(int rows, int outFeatures, int inFeatures, bool gelu, bool residual)
+    {
+        var (expected, actual) = Run(new LinearKernel(cpu.Accelerator), rows, outFeatures, inFeatures, gelu, residual);
+        Assert.True(Reference.MaxAbsDiff(expected, actual) < 2e-5f * MathF.Sqrt(inFeatures));
+    }
+
+    [Fact]
+    public void GpuTilingMatchesNaiveReference()
+    {
+        // The 64×64 tiling GPUs get, with a K slice deeper than K and several blocks along N and M.
+        var (expected, actual) = Run(new LinearKernel(cpu.Accelerator, new GemmTiling(16, 16, 16)), 70, 131, 13, true, true);
+        Assert.True(Reference.MaxAbsDiff(expected, actual) < 2e-5f * MathF.Sqrt(13));
+    }
+
+    [Fact]
+    public void RejectsShortBuffers()
+    {
+        var kernel = new LinearKernel(cpu.Accelerator);
+        using var x = cpu.Accelerator.Allocate1D<float>(10);
+        using var w = cpu.Accelerator.Allocate1D<float>(6);
+        using var b = cpu.Accelerator.Allocate1D<float>(3);
+        using var y = cpu.Accelerator.Allocate1D<float>(8);
+        var error = Assert.Throws<ArgumentException>(() => kernel.Launch(cpu.Stream, x.View, 5, w.View, b.View, 3, 2, false, null, y.View));
+        Assert.Contains("[5, 3]", error.Message);
+    }
+
+    private (float[] Expected, float[] Actual) Run(LinearKernel kernel, int rows, int outFeatures, int inFeatures, bool gelu, bool residual)
+    {
+        var random = new Random(rows * 1000 + outFeatures * 10 + inFeatures);
+        var x = Reference.RandomVector(random, rows * inFeatures);
+        var w = Reference.RandomVector(random, outFeatures * inFeatures, 0.5f);
+        var b = Reference.RandomVector(random, outFeatures);
+        var r = residual ? Reference.RandomVector(random, rows * outFeatures) : null;
+        var expected = Reference.Linear(x, rows, w, b, outFeatures, gelu, r);
+
+        using var dx = cpu.Upload(x);
+        using var dw = cpu.Upload(w);
+        using var db = cpu.Upload(b);
+        using var dr = cpu.Upload(r ?? []);
+        using var dy = cpu.Accelerator.Allocate1D<float>(rows * outFeatures);
+        kernel.Launch(cpu.Stream, dx.View, rows, dw.View, db.View, outFeatures, inFeatures, gelu, residual ? dr.View : null, dy.View);
+        return (expected, cpu.Download(dy, rows * outFeatures));
+    }
+}
