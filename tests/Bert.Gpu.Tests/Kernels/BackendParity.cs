@@ -32,7 +32,7 @@ internal static class BackendParity
 
     public static float Attention(IComputeBackend device, IComputeBackend reference, int[] lengths, int heads, int headDim, int seed = 2)
     {
-        var batch = new PackedBatch(lengths.Select(n => new Tokenization.TokenizedText(new int[n], new int[n])).ToList());
+        var batch = new PackedBatch(lengths.Select(n => new Bert.Gpu.Tokenization.TokenizedText(new int[n], new int[n])).ToList());
         var qkv = Reference.RandomVector(new Random(seed), batch.TotalTokens * 3 * heads * headDim, 2f);
         return Compare(device, reference, batch.TotalTokens * heads * headDim, backend =>
         {
@@ -63,7 +63,7 @@ internal static class BackendParity
     public static float Pool(IComputeBackend device, IComputeBackend reference, int[] lengths, int width, PoolingMode mode,
         bool normalize, int seed = 4)
     {
-        var batch = new PackedBatch(lengths.Select(n => new Tokenization.TokenizedText(new int[n], new int[n])).ToList());
+        var batch = new PackedBatch(lengths.Select(n => new Bert.Gpu.Tokenization.TokenizedText(new int[n], new int[n])).ToList());
         var hidden = Reference.RandomVector(new Random(seed), batch.TotalTokens * width);
         return Compare(device, reference, lengths.Length * width, backend =>
         {

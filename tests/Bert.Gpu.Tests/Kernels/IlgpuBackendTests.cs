@@ -97,14 +97,10 @@ public class IlgpuBackendTests(CpuAccelerator cpu)
         Assert.Contains("libcuda.so.1", error.Message);
     }
 
-    private static float[] Embed(IComputeBackend backend, BertModel model, EmbedderOptions options, IReadOnlyList<Tokenization.TokenizedText> sequences)
+    private static float[] Embed(IComputeBackend backend, BertModel model, EmbedderOptions options, IReadOnlyList<Bert.Gpu.Tokenization.TokenizedText> sequences)
     {
         using (backend)
         using (var embedder = new Embedder(model, backend, options))
-        {
-            var output = new float[sequences.Count * embedder.Dimension];
-            embedder.Embed(sequences, output);
-            return output;
-        }
+            return embedder.EmbedAsync(sequences).GetAwaiter().GetResult();
     }
 }
