@@ -57,12 +57,13 @@ public sealed class AttentionKernel
             return;
 
         var t = TilingFor(headDim);
-        KernelLimits.Check(_accelerator, nameof(AttentionKernel), t.Queries, t.SharedFloats(headDim));
+        if (t.SharedFloats(headDim) > AttentionTiling.MaxSharedFloats)
+            throw new ArgumentOutOfRangeException(nameof(headDim), $"Head dim {headDim} needs more shared memory than the attention kernel allocates even with 8×8 tiles.");
+        KernelLimits.Check(_accelerator, nameof(AttentionKernel), t.Queries, AttentionTiling.MaxSharedFloats);
         var config = new KernelConfig(
             // Sequences along x, whose limit is 2³¹−1 (CUDA caps y and z at 65535); heads along y, query blocks along z.
             new Index3D(sequences, heads, KernelLimits.Groups(maxLength, t.Queries)),
-            new Index3D(t.Queries, 1, 1),
-            SharedMemoryConfig.RequestDynamic<float>(t.SharedFloats(headDim)));
+            new Index3D(t.Queries, 1, 1));
         _kernel(stream, config, qkv, seqStarts, context, new AttentionShape(heads, headDim, t.Keys, 1f / MathF.Sqrt(headDim)));
     }
 
@@ -85,7 +86,7 @@ public sealed class AttentionKernel
         var column = Grid.IdxY * d;
         var rowStride = d + 1;
         var probStride = tileKeys + 1;
-        var shared = SharedMemory.GetDynamic<float>();
+        var shared = SharedMemory.Allocate<float>(AttentionTiling.MaxSharedFloats);
         var qs = shared.SubView(0, queries * rowStride);
         var os = shared.SubView(queries * rowStride, queries * rowStride);
         var ks = shared.SubView(2 * queries * rowStride, tileKeys * d);

@@ -18,18 +18,23 @@ public readonly record struct AttentionTiling(int Queries, int Keys)
     public int SharedFloats(int headDim) => 2 * Queries * (headDim + 1) + 2 * Keys * headDim + Queries * (Keys + 1);
 
     /// <summary>
-    /// 32 queries × 32 keys (37 KB at head dim 64), halving the key tile, then the query block, until the group fits the
-    /// accelerator's shared memory; 32 × 8 on ILGPU's CPU emulator, where smaller tiles exercise the online softmax
-    /// across several tiles even in tiny tests.
+    /// Shared memory the kernel allocates statically (36.4 KB): what 32 queries × 32 keys take at head dim 64. Static,
+    /// not dynamic, because PoCL 6 let concurrently running work-groups clobber each other's dynamic local memory.
+    /// </summary>
+    public const int MaxSharedFloats = 2 * 32 * 65 + 2 * 32 * 64 + 32 * 33;
+
+    /// <summary>
+    /// 32 queries × 32 keys (37 KB at head dim 64), halving the key tile, then the query block, until the group fits
+    /// <see cref="MaxSharedFloats"/> and the accelerator's shared memory; 32 × 8 on ILGPU's CPU emulator, where smaller
+    /// tiles exercise the online softmax across several tiles even in tiny tests.
     /// </summary>
     public static AttentionTiling For(Accelerator accelerator, int headDim)
     {
-        if (accelerator.AcceleratorType == AcceleratorType.CPU)
-            return new(32, 8);
-        var tiling = new AttentionTiling(32, 32);
-        while (tiling.SharedFloats(headDim) * (long)sizeof(float) > accelerator.MaxSharedMemoryPerGroup && tiling.Keys > 8)
+        var tiling = accelerator.AcceleratorType == AcceleratorType.CPU ? new AttentionTiling(32, 8) : new AttentionTiling(32, 32);
+        var limit = System.Math.Min(MaxSharedFloats, accelerator.MaxSharedMemoryPerGroup / sizeof(float));
+        while (tiling.SharedFloats(headDim) > limit && tiling.Keys > 8)
             tiling = tiling with { Keys = tiling.Keys / 2 };
-        while (tiling.SharedFloats(headDim) * (long)sizeof(float) > accelerator.MaxSharedMemoryPerGroup && tiling.Queries > 8)
+        while (tiling.SharedFloats(headDim) > limit && tiling.Queries > 8)
             tiling = tiling with { Queries = tiling.Queries / 2 };
         return tiling;
     }

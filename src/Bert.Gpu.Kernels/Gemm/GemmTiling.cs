@@ -31,6 +31,13 @@ public readonly record struct GemmTiling(int ThreadsX, int ThreadsY, int TileK)
     public int SharedFloats => TileK * (TileM + 1) + TileK * (TileN + 1);
 
     /// <summary>
+    /// Shared memory the kernel allocates statically: the largest <see cref="SharedFloats"/> of the tilings below.
+    /// Static, not dynamic, because PoCL 6 let concurrently running work-groups clobber each other's dynamic local
+    /// memory (seen in the OpenCL lane as wrong rows once a GEMM had several groups and several K slices).
+    /// </summary>
+    public const int MaxSharedFloats = 16 * (64 + 1) * 2;
+
+    /// <summary>
     /// 64×64 blocks of 256 threads with 16-deep slices (8.3 KB of shared memory) on GPUs and OpenCL devices; 32×32
     /// blocks of 64 threads on ILGPU's CPU emulator, where every thread is an OS thread and a barrier costs
     /// milliseconds.

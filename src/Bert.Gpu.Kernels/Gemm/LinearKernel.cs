@@ -23,7 +23,9 @@ public sealed class LinearKernel
         Tiling = tiling ?? GemmTiling.For(accelerator);
         if (Tiling.ThreadsX <= 0 || Tiling.ThreadsY <= 0 || Tiling.TileK <= 0)
             throw new ArgumentOutOfRangeException(nameof(tiling), $"Tiling {Tiling} must be positive in every dimension.");
-        KernelLimits.Check(accelerator, nameof(LinearKernel), Tiling.Threads, Tiling.SharedFloats);
+        if (Tiling.SharedFloats > GemmTiling.MaxSharedFloats)
+            throw new ArgumentException($"Tiling {Tiling} needs {Tiling.SharedFloats} shared floats; the kernel allocates {GemmTiling.MaxSharedFloats}.", nameof(tiling));
+        KernelLimits.Check(accelerator, nameof(LinearKernel), Tiling.Threads, GemmTiling.MaxSharedFloats);
         _kernel = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, LinearShape>(Kernel);
     }
@@ -61,8 +63,7 @@ public sealed class LinearKernel
         var t = Tiling;
         var config = new KernelConfig(
             new Index2D(KernelLimits.Groups(outFeatures, t.TileN), KernelLimits.Groups(rows, t.TileM)),
-            new Index2D(t.ThreadsX, t.ThreadsY),
-            SharedMemoryConfig.RequestDynamic<float>(t.SharedFloats));
+            new Index2D(t.ThreadsX, t.ThreadsY));
         // Without a residual the kernel never reads that argument; y stands in so that no view is null.
         var shape = new LinearShape(rows, outFeatures, inFeatures, t.TileK, gelu ? 1 : 0, residual is null ? 0 : 1);
         _kernel(stream, config, x, weight, bias, residual ?? y, y, shape);
@@ -83,7 +84,7 @@ public sealed class LinearKernel
         var n0 = Grid.IdxX * tileN;
         var strideA = tileM + 1;
         var strideB = tileN + 1;
-        var shared = SharedMemory.GetDynamic<float>();
+        var shared = SharedMemory.Allocate<float>(GemmTiling.MaxSharedFloats);
         var a = shared.SubView(0, s.TileK * strideA);
         var b = shared.SubView(s.TileK * strideA, s.TileK * strideB);
 

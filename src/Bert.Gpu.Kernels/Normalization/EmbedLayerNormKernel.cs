@@ -70,9 +70,8 @@ public sealed class EmbedLayerNormKernel
         Shapes.Require(output, (long)tokens * width, nameof(output), $"[{tokens}, {width}]");
         if (tokens == 0)
             return;
-        var shared = RowLayerNorm.SharedFloats(width, Threads);
-        KernelLimits.Check(_accelerator, nameof(EmbedLayerNormKernel), Threads, shared);
-        var config = new KernelConfig(new Index1D(tokens), new Index1D(Threads), SharedMemoryConfig.RequestDynamic<float>(shared));
+        KernelLimits.Check(_accelerator, nameof(EmbedLayerNormKernel), Threads, GroupSum.MaxGroupSize);
+        var config = new KernelConfig(new Index1D(tokens), new Index1D(Threads));
         _kernel(stream, config, indices.Ids, indices.Positions, indices.Types, tables.Word, tables.Position, tables.Type,
             gamma, beta, output, new EmbedShape(width, epsilon));
     }
@@ -96,11 +95,9 @@ public sealed class EmbedLayerNormKernel
         var word = ids[token] * s.Width;
         var position = positions[token] * s.Width;
         var type = types[token] * s.Width;
-        var shared = SharedMemory.GetDynamic<float>();
-        var row = shared.SubView(0, s.Width);
+        var row = output.SubView(token * s.Width, s.Width);
         for (var c = Group.IdxX; c < s.Width; c += Group.DimX)
             row[c] = wordTable[word + c] + positionTable[position + c] + typeTable[type + c];
-        RowLayerNorm.Normalize(row, shared.SubView(s.Width, Group.DimX), s.Width, gamma, beta, s.Epsilon,
-            output.SubView(token * s.Width, s.Width));
+        RowLayerNorm.Normalize(row, s.Width, gamma, beta, s.Epsilon);
     }
 }

@@ -41,8 +41,8 @@ public sealed class L2NormalizeKernel
         Shapes.Require(x, (long)rows * width, nameof(x), $"[{rows}, {width}]");
         if (rows == 0)
             return;
-        KernelLimits.Check(_accelerator, nameof(L2NormalizeKernel), Threads, Threads);
-        var config = new KernelConfig(new Index1D(rows), new Index1D(Threads), SharedMemoryConfig.RequestDynamic<float>(Threads));
+        KernelLimits.Check(_accelerator, nameof(L2NormalizeKernel), Threads, GroupSum.MaxGroupSize);
+        var config = new KernelConfig(new Index1D(rows), new Index1D(Threads));
         _kernel(stream, config, x, width);
     }
 
@@ -52,7 +52,7 @@ public sealed class L2NormalizeKernel
         var squares = 0f;
         for (var c = Group.IdxX; c < width; c += Group.DimX)
             squares += row[c] * row[c];
-        var norm = MathF.Sqrt(GroupSum.Sum(SharedMemory.GetDynamic<float>(), squares));
+        var norm = MathF.Sqrt(GroupSum.Sum(squares));
         if (norm <= 0f)
             return;
         var inverse = 1f / norm;

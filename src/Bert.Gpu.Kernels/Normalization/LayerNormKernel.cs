@@ -51,9 +51,8 @@ public sealed class LayerNormKernel
             Shapes.Require(r, (long)rows * width, nameof(residual), $"[{rows}, {width}]");
         if (rows == 0)
             return;
-        var shared = RowLayerNorm.SharedFloats(width, Threads);
-        KernelLimits.Check(_accelerator, nameof(LayerNormKernel), Threads, shared);
-        var config = new KernelConfig(new Index1D(rows), new Index1D(Threads), SharedMemoryConfig.RequestDynamic<float>(shared));
+        KernelLimits.Check(_accelerator, nameof(LayerNormKernel), Threads, GroupSum.MaxGroupSize);
+        var config = new KernelConfig(new Index1D(rows), new Index1D(Threads));
         // Without a residual the kernel never reads that argument; x stands in so that no view is null.
         _kernel(stream, config, x, residual ?? x, gamma, beta, new LayerNormShape(width, epsilon, residual is null ? 0 : 1));
     }
@@ -65,10 +64,10 @@ public sealed class LayerNormKernel
         LayerNormShape s)
     {
         var offset = Grid.IdxX * s.Width;
-        var shared = SharedMemory.GetDynamic<float>();
-        var row = shared.SubView(0, s.Width);
-        for (var c = Group.IdxX; c < s.Width; c += Group.DimX)
-            row[c] = s.AddResidual != 0 ? x[offset + c] + residual[offset + c] : x[offset + c];
-        RowLayerNorm.Normalize(row, shared.SubView(s.Width, Group.DimX), s.Width, gamma, beta, s.Epsilon, x.SubView(offset, s.Width));
+        var row = x.SubView(offset, s.Width);
+        if (s.AddResidual != 0)
+            for (var c = Group.IdxX; c < s.Width; c += Group.DimX)
+                row[c] += residual[offset + c];
+        RowLayerNorm.Normalize(row, s.Width, gamma, beta, s.Epsilon);
     }
 }

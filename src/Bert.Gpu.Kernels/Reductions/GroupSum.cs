@@ -10,11 +10,18 @@ namespace Bert.Gpu.Kernels.Reductions;
 /// </summary>
 internal static class GroupSum
 {
+    /// <summary>Largest group <see cref="Sum"/> serves: the size of its statically allocated scratch.</summary>
+    public const int MaxGroupSize = 1024;
+
     /// <summary>Returns the sum of every thread's <paramref name="value"/> to every thread.</summary>
-    /// <param name="scratch">Shared memory of at least <c>Group.DimX</c> floats; <c>Group.DimX</c> must be a power of two.</param>
-    /// <param name="value">This thread's contribution.</param>
-    public static float Sum(ArrayView<float> scratch, float value)
+    /// <param name="value">This thread's contribution; <c>Group.DimX</c> must be a power of two, at most <see cref="MaxGroupSize"/>.</param>
+    /// <remarks>
+    /// The scratch is static shared memory: PoCL 6 let concurrently running work-groups clobber each other's
+    /// dynamic local memory (the OpenCL lane caught it in the GEMM), so no kernel of ours uses dynamic shared memory.
+    /// </remarks>
+    public static float Sum(float value)
     {
+        var scratch = SharedMemory.Allocate<float>(MaxGroupSize);
         var t = Group.IdxX;
         scratch[t] = value;
         Group.Barrier();
@@ -31,5 +38,5 @@ internal static class GroupSum
     }
 
     /// <summary>True when <paramref name="threads"/> suits <see cref="Sum"/>.</summary>
-    public static bool IsValidGroupSize(int threads) => threads > 0 && (threads & (threads - 1)) == 0;
+    public static bool IsValidGroupSize(int threads) => threads > 0 && threads <= MaxGroupSize && (threads & (threads - 1)) == 0;
 }

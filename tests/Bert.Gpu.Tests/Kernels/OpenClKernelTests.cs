@@ -20,6 +20,7 @@ public class OpenClKernelTests(OpenClDevice opencl, ITestOutputHelper output)
     [InlineData(256, 3072, 768, Activation.Gelu, false)] // BERT-base FFN up
     [InlineData(256, 768, 3072, Activation.None, true)] // BERT-base FFN down + residual
     [InlineData(37, 53, 29, Activation.Gelu, true)] // odd edges
+    [InlineData(128, 64, 32, Activation.None, false)] // two row blocks × two K slices: wrong on PoCL with dynamic shared memory
     public void LinearMatchesHost(int rows, int outFeatures, int inFeatures, Activation activation, bool residual) =>
         Check(b => BackendParity.Linear(b, opencl.Host, rows, outFeatures, inFeatures, activation, residual), 1e-4f,
             $"linear {rows}×{outFeatures}×{inFeatures} {activation}{(residual ? " +residual" : "")}");
@@ -47,7 +48,7 @@ public class OpenClKernelTests(OpenClDevice opencl, ITestOutputHelper output)
 
     [Fact]
     public void MiniLmShapedEncoderMatchesHost() =>
-        Check(b => BackendParity.Encoder(b, opencl.Host, TinyBert.Create(7, TinyBert.MiniLmShape), [128, 64, 17, 1]), 1e-3f,
+        Check(b => BackendParity.Encoder(b, opencl.Host, TinyBert.Create(7, TinyBert.MiniLmShape), [128, 64, 17, 1]), 1e-4f,
             "encoder at MiniLM-L6 shape, random weights");
 
     private void Check(Func<IComputeBackend, float> run, float tolerance, string what)
