@@ -28,7 +28,7 @@ internal sealed class AtomicOutputFile : IDisposable
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
-            throw new CliException($"{TemporaryPath}: in use ({e.Message}); is another run writing {destination}?");
+            throw new CliException($"{TemporaryPath}: cannot open it ({e.Message}); is another run writing {destination}?");
         }
         catch (UnauthorizedAccessException)
         {

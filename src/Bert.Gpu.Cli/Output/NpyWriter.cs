@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -40,7 +41,7 @@ internal sealed partial class NpyWriter(Stream stream, int width) : IEmbeddingWr
             && BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(8)) == HeaderBytes - 10 && shape.Success;
         if (!ours)
             throw new CliException($"{name}: not a partial .npy file of this tool; delete it or drop --resume.");
-        if (int.Parse(shape.Groups[1].Value) != width)
+        if (shape.Groups[1].Value != width.ToString(CultureInfo.InvariantCulture))
             throw new CliException($"{name}: holds rows of width {shape.Groups[1].Value}, this run's are {width}; delete it or drop --resume.");
         var rowBytes = 4L * width;
         var rows = (stream.Length - HeaderBytes) / rowBytes;

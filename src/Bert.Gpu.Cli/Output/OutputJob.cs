@@ -55,8 +55,11 @@ internal sealed class OutputJob : IDisposable
         }
         catch
         {
-            // An unusable partial file stays for the user to look at; the message says to delete it.
-            file.Keep();
+            // An unusable partial file stays for the user to look at (the message says to delete it); an empty one goes.
+            if (file.Stream.Length > 0)
+                file.Keep();
+            else
+                file.Dispose();
             throw;
         }
     }

@@ -178,7 +178,7 @@ public sealed class OutputJobTests : IDisposable
         var destination = _dir.File("out.npy");
         using var first = OutputJob.Open(destination, Width, resume: false);
         var error = Assert.Throws<CliException>(() => OutputJob.Open(destination, Width, resume: true));
-        Assert.StartsWith($"{first.PartialPath}: in use (", error.Message);
+        Assert.StartsWith($"{first.PartialPath}: cannot open it (", error.Message);
         Assert.EndsWith($"); is another run writing {destination}?", error.Message);
     }
 }
