@@ -7,18 +7,43 @@ namespace Bert.Gpu.Cli.Output;
 internal sealed class AtomicOutputFile : IDisposable
 {
     private readonly string _destination;
-    private readonly string _temporary;
-    private bool _committed;
+    private bool _closed;
 
+    /// <summary>A fresh temporary file of this process's own, deleted unless committed.</summary>
     public AtomicOutputFile(string destination)
+        : this(destination, $"{Environment.ProcessId}.partial", FileMode.Create)
+    {
+    }
+
+    private AtomicOutputFile(string destination, string suffix, FileMode mode)
     {
         _destination = Path.GetFullPath(destination);
         var directory = Path.GetDirectoryName(_destination)!;
         if (!Directory.Exists(directory))
             throw new CliException($"{destination}: the output folder '{directory}' does not exist.");
-        _temporary = Path.Combine(directory, $".{Path.GetFileName(_destination)}.{Environment.ProcessId}.partial");
-        Stream = new FileStream(_temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        TemporaryPath = Path.Combine(directory, $".{Path.GetFileName(_destination)}.{suffix}");
+        try
+        {
+            Stream = new FileStream(TemporaryPath, mode, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new CliException($"{TemporaryPath}: cannot open it ({e.Message}); is another run writing {destination}?");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new CliException($"{TemporaryPath}: not allowed to write here; choose another output folder.");
+        }
     }
+
+    /// <summary>
+    /// The partial file of a resumable output: its name depends only on the destination, so a rerun finds it, and
+    /// with <paramref name="resume"/> it is opened as it is (or created empty) instead of emptied.
+    /// </summary>
+    public static AtomicOutputFile Resumable(string destination, bool resume) =>
+        new(destination, "partial", resume ? FileMode.OpenOrCreate : FileMode.Create);
+
+    public string TemporaryPath { get; }
 
     public FileStream Stream { get; }
 
@@ -26,15 +51,30 @@ internal sealed class AtomicOutputFile : IDisposable
     {
         Stream.Flush(flushToDisk: true);
         Stream.Dispose();
-        File.Move(_temporary, _destination, overwrite: true);
-        _committed = true;
+        File.Move(TemporaryPath, _destination, overwrite: true);
+        _closed = true;
+    }
+
+    /// <summary>Closes the temporary file and leaves it where it is, for a later run to resume.</summary>
+    public void Keep()
+    {
+        _closed = true;
+        try
+        {
+            Stream.Dispose();
+        }
+        catch (IOException)
+        {
+            // Buffered bytes of a write that just failed (a full disk, say) may not land: a resume cuts torn tails.
+        }
     }
 
     public void Dispose()
     {
-        if (_committed)
+        if (_closed)
             return;
+        _closed = true;
         Stream.Dispose();
-        File.Delete(_temporary);
+        File.Delete(TemporaryPath);
     }
 }

@@ -1,19 +1,54 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Bert.Gpu.Cli.Output;
 
 /// <summary>
 /// NumPy <c>.npy</c> v1.0, little-endian float32 <c>[rows, width]</c>. The row count is unknown while streaming, so
-/// the header is written with room for any count and rewritten with the real one by <see cref="Complete"/>.
+/// the header is written with room for any count and rewritten with the real one by <see cref="Complete"/>; until
+/// then the file's length is what counts its rows, which is what <see cref="Resume"/> reads.
 /// </summary>
-internal sealed class NpyWriter(Stream stream, int width) : IEmbeddingWriter
+internal sealed partial class NpyWriter(Stream stream, int width) : IEmbeddingWriter
 {
     /// <summary>Magic, version, header length and the padded header: a multiple of 64 bytes as NumPy recommends.</summary>
     private const int HeaderBytes = 128;
 
     private long _rows;
     private bool _started;
+
+    public long Rows => _rows;
+
+    /// <summary>
+    /// Continues the partial file in <paramref name="stream"/> (called <paramref name="name"/> in errors): checks it
+    /// holds float32 rows of <paramref name="width"/>, cuts off a torn last row and moves to the end. A file shorter
+    /// than the header holds no row and starts over.
+    /// </summary>
+    public static NpyWriter Resume(Stream stream, int width, string name)
+    {
+        if (stream.Length < HeaderBytes)
+        {
+            stream.SetLength(0);
+            return new NpyWriter(stream, width);
+        }
+        var header = new byte[HeaderBytes];
+        stream.Position = 0;
+        stream.ReadExactly(header);
+        var dict = Encoding.ASCII.GetString(header, 10, HeaderBytes - 10);
+        var shape = Shape().Match(dict);
+        var ours = header[0] == 0x93 && header.AsSpan(1, 5).SequenceEqual("NUMPY"u8) && header[6] == 1 && header[7] == 0
+            && BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(8)) == HeaderBytes - 10 && shape.Success;
+        if (!ours)
+            throw new CliException($"{name}: not a partial .npy file of this tool; delete it or drop --resume.");
+        if (shape.Groups[1].Value != width.ToString(CultureInfo.InvariantCulture))
+            throw new CliException($"{name}: holds rows of width {shape.Groups[1].Value}, this run's are {width}; delete it or drop --resume.");
+        var rowBytes = 4L * width;
+        var rows = (stream.Length - HeaderBytes) / rowBytes;
+        stream.SetLength(HeaderBytes + rows * rowBytes);
+        stream.Position = stream.Length;
+        return new NpyWriter(stream, width) { _rows = rows, _started = true };
+    }
 
     public void Write(ReadOnlySpan<float> rows)
     {
@@ -22,13 +57,18 @@ internal sealed class NpyWriter(Stream stream, int width) : IEmbeddingWriter
             WriteHeader();
             _started = true;
         }
-        Span<byte> buffer = stackalloc byte[4];
-        foreach (var v in rows)
+        var count = rows.Length / width;
+        Span<byte> block = stackalloc byte[4096];
+        while (!rows.IsEmpty)
         {
-            BinaryPrimitives.WriteSingleLittleEndian(buffer, v);
-            stream.Write(buffer);
+            var n = Math.Min(rows.Length, block.Length / 4);
+            for (var i = 0; i < n; i++)
+                BinaryPrimitives.WriteSingleLittleEndian(block[(4 * i)..], rows[i]);
+            stream.Write(block[..(4 * n)]);
+            rows = rows[n..];
         }
-        _rows += rows.Length / width;
+        stream.Flush();
+        _rows += count;
     }
 
     public void Complete()
@@ -52,4 +92,8 @@ internal sealed class NpyWriter(Stream stream, int width) : IEmbeddingWriter
         stream.Position = 0;
         stream.Write(header);
     }
+
+    /// <summary>The header this writer writes, any row count: the width is the group.</summary>
+    [GeneratedRegex(@"^\{'descr': '<f4', 'fortran_order': False, 'shape': \(\d+, (\d+)\), \} *\n$")]
+    private static partial Regex Shape();
 }

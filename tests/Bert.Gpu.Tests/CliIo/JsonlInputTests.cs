@@ -1,0 +1,39 @@
+using Bert.Gpu.Cli;
+using Bert.Gpu.Cli.Input;
+
+namespace Bert.Gpu.Tests.CliIo;
+
+public sealed class JsonlInputTests : IDisposable
+{
+    private readonly TempFolder _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Theory]
+    [InlineData("in.jsonl")]
+    [InlineData("in.NDJSON")]
+    public void TextIsTheNamedStringField(string file)
+    {
+        var path = _dir.Write(file,
+            "{\"id\":1,\"text\":\"plain\"}\r\n" +
+            "{\"text\":\"\"}\n" +
+            "{\"text\":\"line\\nbreak, \\\"quoted\\\" \\u00fc 日本\",\"other\":[1,2]}\n" +
+            "  {\"text\" : \"spaced\"}  \n" +
+            "\n\n");
+        Assert.Equal(["plain", "", "line\nbreak, \"quoted\" ü 日本", "spaced"], TextSources.Open(path, "text", null));
+    }
+
+    [Theory]
+    [InlineData("{\"text\":\"a\"}\n[1,2]\n", "2: expected a JSON object, found an array; each line must be one JSON object.")]
+    [InlineData("{\"text\":\"a\"}\n{\"body\":\"b\"}\n", "2: no field \"text\"; check --text-field.")]
+    [InlineData("{\"text\":\"a\"}\n{\"text\":3}\n", "2: field \"text\" is a number, not a string; check --text-field.")]
+    [InlineData("{\"text\":null}\n", "1: field \"text\" is null, not a string; check --text-field.")]
+    [InlineData("{\"text\":\"a\"}\n{\"text\":\"b\"\n", "2: not valid JSON (at byte 12); each line must be one JSON object.")]
+    [InlineData("{\"text\":\"a\"}\n\n \n{\"text\":\"b\"}\n", "2: blank line; each line must be one JSON object (remove the blank lines).")]
+    public void Errors_NameFileAndLine(string content, string expected)
+    {
+        var path = _dir.Write("in.jsonl", content);
+        var error = Assert.Throws<CliException>(() => TextSources.Open(path, "text", null).ToList());
+        Assert.Equal($"{path}:{expected}", error.Message);
+    }
+}

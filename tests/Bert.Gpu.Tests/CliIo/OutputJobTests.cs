@@ -1,0 +1,184 @@
+using Bert.Gpu.Cli;
+using Bert.Gpu.Cli.Output;
+
+namespace Bert.Gpu.Tests.CliIo;
+
+public sealed class OutputJobTests : IDisposable
+{
+    private const int Width = 5;
+    private static readonly int[] Chunks = [3, 1, 0, 6, 2];
+
+    private readonly TempFolder _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    public static TheoryData<string> Formats => new() { "out.npy", "out.jsonl", "out.parquet" };
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void ChunksReadBackInOrder_DestinationAppearsOnlyOnCommit(string file)
+    {
+        var destination = _dir.File(file);
+        var expected = new List<float>();
+        using (var job = OutputJob.Open(destination, Width, resume: false))
+        {
+            Assert.Equal(0, job.RowsDone);
+            Assert.Equal(_dir.File($".{file}.partial"), job.PartialPath);
+            for (var c = 0; c < Chunks.Length; c++)
+            {
+                var rows = EmbeddingFiles.Rows(Chunks[c], Width, seed: c);
+                job.Write(rows);
+                expected.AddRange(rows);
+                Assert.False(File.Exists(destination));
+            }
+            Assert.Equal(12, job.Rows);
+            job.Commit();
+        }
+        Assert.Equal(expected, EmbeddingFiles.Read(destination, Width));
+        Assert.Equal([file], _dir.Files());
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void NoRows_CommitWritesAnEmptyFile(string file)
+    {
+        var destination = _dir.File(file);
+        using (var job = OutputJob.Open(destination, Width, resume: false))
+            job.Commit();
+        Assert.Empty(EmbeddingFiles.Read(destination, Width));
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void NoRows_DisposeLeavesNothing(string file)
+    {
+        using (var job = OutputJob.Open(_dir.File(file), Width, resume: true))
+            job.Write([]);
+        Assert.Empty(_dir.Files());
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void Interrupted_ThenResumed_EqualsAnUninterruptedRun(string file)
+    {
+        var whole = _dir.File("whole" + Path.GetExtension(file));
+        var destination = _dir.File(file);
+        using (var job = OutputJob.Open(whole, Width, resume: false))
+        {
+            for (var c = 0; c < Chunks.Length; c++)
+                job.Write(EmbeddingFiles.Rows(Chunks[c], Width, seed: c));
+            job.Commit();
+        }
+
+        using (var job = OutputJob.Open(destination, Width, resume: false))
+        {
+            job.Write(EmbeddingFiles.Rows(Chunks[0], Width, seed: 0));
+            job.Write(EmbeddingFiles.Rows(Chunks[1], Width, seed: 1));
+        }
+        Assert.False(File.Exists(destination));
+        Assert.True(File.Exists(_dir.File($".{file}.partial")));
+
+        using (var job = OutputJob.Open(destination, Width, resume: true))
+        {
+            Assert.Equal(4, job.RowsDone);
+            for (var c = 2; c < Chunks.Length; c++)
+                job.Write(EmbeddingFiles.Rows(Chunks[c], Width, seed: c));
+            job.Commit();
+        }
+
+        Assert.Equal(EmbeddingFiles.Read(whole, Width), EmbeddingFiles.Read(destination, Width));
+        Assert.Equal(File.ReadAllBytes(whole), File.ReadAllBytes(destination));
+        Assert.Equal(["out" + Path.GetExtension(file), "whole" + Path.GetExtension(file)], _dir.Files().Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void ResumeTwice_KeepsCounting(string file)
+    {
+        var destination = _dir.File(file);
+        var expected = new List<float>();
+        for (var run = 0; run < 3; run++)
+        {
+            using var job = OutputJob.Open(destination, Width, resume: true);
+            Assert.Equal(2 * run, job.RowsDone);
+            var rows = EmbeddingFiles.Rows(2, Width, seed: run);
+            job.Write(rows);
+            expected.AddRange(rows);
+        }
+        using (var job = OutputJob.Open(destination, Width, resume: true))
+        {
+            Assert.Equal(6, job.RowsDone);
+            job.Commit();
+        }
+        Assert.Equal(expected, EmbeddingFiles.Read(destination, Width));
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void WithoutResume_APartialFileIsOverwritten(string file)
+    {
+        var destination = _dir.File(file);
+        using (var job = OutputJob.Open(destination, Width, resume: false))
+            job.Write(EmbeddingFiles.Rows(4, Width, seed: 1));
+        var rows = EmbeddingFiles.Rows(2, Width, seed: 2);
+        using (var job = OutputJob.Open(destination, Width, resume: false))
+        {
+            Assert.Equal(0, job.RowsDone);
+            job.Write(rows);
+            job.Commit();
+        }
+        Assert.Equal(rows, EmbeddingFiles.Read(destination, Width));
+    }
+
+    [Theory]
+    [InlineData("out.npy", "holds rows of width 5, this run's are 4")]
+    [InlineData("out.jsonl", "holds rows of width 5, this run's are 4")]
+    [InlineData("out.parquet", "holds rows of another width than this run's 4")]
+    public void ResumeWithAnotherWidth_IsRefused(string file, string expected)
+    {
+        var destination = _dir.File(file);
+        using (var job = OutputJob.Open(destination, Width, resume: false))
+            job.Write(EmbeddingFiles.Rows(2, Width, seed: 1));
+        var error = Assert.Throws<CliException>(() => OutputJob.Open(destination, 4, resume: true));
+        Assert.Equal($"{_dir.File($".{file}.partial")}: {expected}; delete it or drop --resume.", error.Message);
+    }
+
+    [Theory]
+    [InlineData("out.npy", "not a partial .npy file of this tool")]
+    [InlineData("out.jsonl", "not a partial .jsonl file of this tool")]
+    [InlineData("out.parquet", "not a readable partial .parquet file of this tool")]
+    public void ResumeOfAForeignFile_IsRefusedAndTheFileKept(string file, string expected)
+    {
+        var partial = _dir.Write($".{file}.partial", new string('#', 300) + "\n" + new string('#', 300) + "\n");
+        var error = Assert.Throws<CliException>(() => OutputJob.Open(_dir.File(file), Width, resume: true));
+        Assert.Equal($"{partial}: {expected}; delete it or drop --resume.", error.Message);
+        Assert.Equal(602, new FileInfo(partial).Length);
+    }
+
+    [Fact]
+    public void UnknownFormat_ListsTheKnownOnes()
+    {
+        var destination = _dir.File("out.csv");
+        var error = Assert.Throws<CliException>(() => OutputJob.Open(destination, Width, resume: false));
+        Assert.Equal($"{destination}: unknown output format '.csv'; use {OutputJob.Formats}.", error.Message);
+        Assert.Empty(_dir.Files());
+    }
+
+    [Fact]
+    public void MissingFolder_IsAClearError()
+    {
+        var destination = Path.Combine(_dir.Path, "no", "out.npy");
+        var error = Assert.Throws<CliException>(() => OutputJob.Open(destination, Width, resume: false));
+        Assert.Equal($"{destination}: the output folder '{Path.GetDirectoryName(destination)}' does not exist.", error.Message);
+    }
+
+    [Fact]
+    public void TwoJobsOnOneDestination_TheSecondIsRefused()
+    {
+        var destination = _dir.File("out.npy");
+        using var first = OutputJob.Open(destination, Width, resume: false);
+        var error = Assert.Throws<CliException>(() => OutputJob.Open(destination, Width, resume: true));
+        Assert.StartsWith($"{first.PartialPath}: cannot open it (", error.Message);
+        Assert.EndsWith($"); is another run writing {destination}?", error.Message);
+    }
+}

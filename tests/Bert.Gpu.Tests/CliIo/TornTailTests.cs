@@ -1,0 +1,118 @@
+using System.Buffers.Binary;
+using System.Text;
+using Bert.Gpu.Cli.Output;
+
+namespace Bert.Gpu.Tests.CliIo;
+
+/// <summary>A run killed in the middle of a write leaves a torn file; resuming cuts it back to the last whole write.</summary>
+public sealed class TornTailTests : IDisposable
+{
+    private const int Width = 5;
+    private static readonly int[] Chunks = [3, 1, 6, 2];
+
+    private readonly TempFolder _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Theory]
+    [InlineData("out.npy", "\u0001\u0002\u0003\u0004\u0005\u0006\u0007")]
+    [InlineData("out.jsonl", "{\"embedding\":[0.25,-1")]
+    public void TornLastRow_IsCutOff(string file, string tail)
+    {
+        var partial = Interrupt(file, chunks: 2);
+        File.AppendAllText(partial, tail, Encoding.Latin1);
+        ResumeAndFinish(file, expectedDone: 4);
+    }
+
+    [Fact]
+    public void TornNpyHeader_StartsOver()
+    {
+        var partial = Interrupt("out.npy", chunks: 1);
+        using (var stream = File.OpenWrite(partial))
+            stream.SetLength(50);
+        ResumeAndFinish("out.npy", expectedDone: 0);
+    }
+
+    [Fact]
+    public void ParquetKilledMidAppend_IsUndone()
+    {
+        var partial = Interrupt("out.parquet", chunks: 2);
+        using (var stream = File.Open(partial, FileMode.Open))
+        {
+            var footer = FooterBytes(stream);
+            ParquetUndoLog.Save(partial + ".undo", stream, footer);
+            stream.SetLength(stream.Length - footer);
+            stream.Position = stream.Length;
+            stream.Write(new byte[100]); // half a row group, no footer
+        }
+        ResumeAndFinish("out.parquet", expectedDone: 4);
+    }
+
+    [Fact]
+    public void ParquetKilledBeforeItsFirstAppendEnded_StartsOver()
+    {
+        var partial = Interrupt("out.parquet", chunks: 1);
+        File.WriteAllBytes(partial + ".undo", new byte[16]); // "the file was empty": what a first append saves
+        File.WriteAllBytes(partial, [.. "PAR1"u8, 1, 2, 3]);
+        ResumeAndFinish("out.parquet", expectedDone: 0);
+    }
+
+    [Fact]
+    public void ParquetKilledAfterAnAppendButBeforeDroppingItsLog_LosesThatAppendOnly()
+    {
+        var partial = Interrupt("out.parquet", chunks: 1);
+        using (var stream = File.Open(partial, FileMode.Open))
+            ParquetUndoLog.Save(_dir.File("saved.undo"), stream, FooterBytes(stream));
+        using (var job = OutputJob.Open(_dir.File("out.parquet"), Width, resume: true))
+            job.Write(EmbeddingFiles.Rows(Chunks[1], Width, seed: 1));
+        File.Move(_dir.File("saved.undo"), partial + ".undo");
+        ResumeAndFinish("out.parquet", expectedDone: 3);
+    }
+
+    [Fact]
+    public void ParquetUndoLogCutShort_IsIgnored()
+    {
+        var partial = Interrupt("out.parquet", chunks: 2);
+        using (var stream = File.Open(partial, FileMode.Open))
+            ParquetUndoLog.Save(partial + ".undo", stream, FooterBytes(stream));
+        var log = File.ReadAllBytes(partial + ".undo");
+        File.WriteAllBytes(partial + ".undo", log[..^3]);
+        ResumeAndFinish("out.parquet", expectedDone: 4);
+    }
+
+    /// <summary>Writes the first <paramref name="chunks"/> chunks and ends without a commit; returns the kept partial file.</summary>
+    private string Interrupt(string file, int chunks)
+    {
+        using var job = OutputJob.Open(_dir.File(file), Width, resume: false);
+        for (var c = 0; c < chunks; c++)
+            job.Write(EmbeddingFiles.Rows(Chunks[c], Width, seed: c));
+        return job.PartialPath;
+    }
+
+    /// <summary>Resumes, writes the chunks not yet done and checks the result is the whole, uninterrupted output.</summary>
+    private void ResumeAndFinish(string file, int expectedDone)
+    {
+        var destination = _dir.File(file);
+        using (var job = OutputJob.Open(destination, Width, resume: true))
+        {
+            Assert.Equal(expectedDone, job.RowsDone);
+            var c = 0;
+            for (var done = 0; done < expectedDone; c++)
+                done += Chunks[c];
+            for (; c < Chunks.Length; c++)
+                job.Write(EmbeddingFiles.Rows(Chunks[c], Width, seed: c));
+            job.Commit();
+        }
+        var expected = Enumerable.Range(0, Chunks.Length).SelectMany(c => EmbeddingFiles.Rows(Chunks[c], Width, seed: c));
+        Assert.Equal(expected, EmbeddingFiles.Read(destination, Width));
+        Assert.Equal([file], _dir.Files());
+    }
+
+    private static long FooterBytes(Stream parquet)
+    {
+        var last = new byte[8];
+        parquet.Position = parquet.Length - 8;
+        parquet.ReadExactly(last);
+        return BinaryPrimitives.ReadInt32LittleEndian(last) + 8L;
+    }
+}
