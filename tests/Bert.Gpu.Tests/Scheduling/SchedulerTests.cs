@@ -1,3 +1,4 @@
+using Bert.Gpu.Backends;
 using Bert.Gpu.Encoder;
 using Bert.Gpu.Model;
 using Bert.Gpu.Tokenization;
@@ -9,6 +10,8 @@ namespace Bert.Gpu.Tests.Scheduling;
 public sealed class SchedulerTests(MiniLmFixture fixture) : IClassFixture<MiniLmFixture>
 {
     private BertModel Model => fixture.Model;
+
+    private IComputeBackend Host => fixture.Backend!;
 
     /// <summary>Texts of varied length (1 to ~200 tokens), different for each caller.</summary>
     private static string[] Texts(int caller, int count) =>
@@ -25,7 +28,7 @@ public sealed class SchedulerTests(MiniLmFixture fixture) : IClassFixture<MiniLm
     [Fact]
     public async Task ConcurrentCallersShareBatchesAndGetTheirOwnRowsInOrder()
     {
-        using var backend = new InstrumentedBackend(fixture.Backend);
+        using var backend = new InstrumentedBackend(Host);
         using var embedder = new Embedder(Model, backend);
         backend.Close(); // let every caller queue up before the first pass runs
         var callers = Enumerable.Range(0, 12).Select(c => Texts(c, 10)).ToArray();
@@ -35,7 +38,7 @@ public sealed class SchedulerTests(MiniLmFixture fixture) : IClassFixture<MiniLm
         var results = await Task.WhenAll(tasks);
 
         Assert.True(backend.Passes.Count < callers.Length, $"{backend.Passes.Count} passes for {callers.Length} callers: batches were not shared");
-        using var reference = new BertEncoder(Model, fixture.Backend);
+        using var reference = new BertEncoder(Model, Host);
         for (var c = 0; c < callers.Length; c++)
             for (var i = 0; i < callers[c].Length; i++)
             {
@@ -48,7 +51,7 @@ public sealed class SchedulerTests(MiniLmFixture fixture) : IClassFixture<MiniLm
     [Fact]
     public async Task BatchesRespectTheBudgetsAndGroupSimilarLengths()
     {
-        using var backend = new InstrumentedBackend(fixture.Backend);
+        using var backend = new InstrumentedBackend(Host);
         using var embedder = new Embedder(Model, backend, new EmbedderOptions { MaxBatchTokens = 600, MaxBatchSequences = 8 });
         backend.Close();
         var texts = Texts(1, 60);
@@ -66,7 +69,7 @@ public sealed class SchedulerTests(MiniLmFixture fixture) : IClassFixture<MiniLm
     [Fact]
     public async Task AFailedBatchFaultsItsCallerAndTheQueueGoesOn()
     {
-        using var backend = new InstrumentedBackend(fixture.Backend);
+        using var backend = new InstrumentedBackend(Host);
         using var embedder = new Embedder(Model, backend);
         backend.FailNextPass();
 
@@ -74,14 +77,14 @@ public sealed class SchedulerTests(MiniLmFixture fixture) : IClassFixture<MiniLm
         Assert.Equal("injected failure", failure.Message);
 
         var after = await embedder.EmbedAsync(["this one works"]);
-        using var reference = new BertEncoder(Model, fixture.Backend);
+        using var reference = new BertEncoder(Model, Host);
         Assert.InRange(Reference.MaxAbsDiff(Alone(reference, "this one works"), after.Rows), 0f, 1e-6f);
     }
 
     [Fact]
     public async Task CancelledCallersStopWaitingAndOthersFinish()
     {
-        using var backend = new InstrumentedBackend(fixture.Backend);
+        using var backend = new InstrumentedBackend(Host);
         using var embedder = new Embedder(Model, backend, new EmbedderOptions { MaxBatchTokens = 256, MaxBatchSequences = 1 });
         backend.Close();
         using var cancel = new CancellationTokenSource();
@@ -101,8 +104,8 @@ public sealed class SchedulerTests(MiniLmFixture fixture) : IClassFixture<MiniLm
     public async Task SlidingWindowsCoverLongTextsAndLeaveShortOnesAlone()
     {
         var options = new EmbedderOptions { MaxLength = 32, LongText = LongTextMode.Window, Stride = 20 };
-        using var windowed = new Embedder(Model, fixture.Backend, options);
-        using var truncating = new Embedder(Model, fixture.Backend, options with { LongText = LongTextMode.Truncate });
+        using var windowed = new Embedder(Model, Host, options);
+        using var truncating = new Embedder(Model, Host, options with { LongText = LongTextMode.Truncate });
         var shortText = "a short sentence";
         var longText = string.Join(' ', Enumerable.Range(0, 70).Select(i => $"w{i % 9}"));
 
@@ -114,7 +117,7 @@ public sealed class SchedulerTests(MiniLmFixture fixture) : IClassFixture<MiniLm
         // averaged by piece length, normalized.
         var pieces = Model.Tokenizer.Encode(longText, int.MaxValue).Ids[1..^1];
         Assert.True(pieces.Length > 100, "the long text needs several windows");
-        using var encoder = new BertEncoder(Model, fixture.Backend);
+        using var encoder = new BertEncoder(Model, Host);
         var sum = new double[384];
         var total = 0;
         for (var start = 0; ; start += 20)

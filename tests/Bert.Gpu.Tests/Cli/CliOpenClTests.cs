@@ -1,0 +1,39 @@
+using Bert.Gpu.Tests.Support;
+using ILGPU;
+using ILGPU.Runtime.OpenCL;
+
+namespace Bert.Gpu.Tests.Cli;
+
+/// <summary><c>embed --device opencl</c> end to end, run by the OpenCL lane (elsewhere there is no device and nothing to run).</summary>
+[Trait("Category", "OpenCL")]
+public sealed class CliOpenClTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("bert-gpu-cli-opencl-").FullName;
+
+    [Fact]
+    public void EmbedOnOpenClMatchesTheHostBackend()
+    {
+        using (var probe = Context.Create(b => b.OpenCL()))
+            if (probe.GetCLDevices().Count == 0 && Environment.GetEnvironmentVariable("BERT_GPU_REQUIRE_OPENCL") != "1")
+                return;
+        var input = Path.Combine(_dir, "in.txt");
+        File.WriteAllLines(input, File.ReadLines(Path.Combine(RepoPaths.Root, "examples", "sentences.txt")));
+
+        var devices = CliRunner.Run("devices");
+        var opencl = CliRunner.Run("embed", "-i", input, "-o", Path.Combine(_dir, "opencl.npy"), "--device", "opencl",
+            "--stats-json", Path.Combine(_dir, "stats.json"));
+        var host = CliRunner.Run("embed", "-i", input, "-o", Path.Combine(_dir, "host.npy"), "--device", "cpu");
+
+        Assert.Contains("opencl", devices.StandardOutput);
+        Assert.True(opencl.ExitCode == 0, opencl.StandardError);
+        Assert.True(host.ExitCode == 0, host.StandardError);
+        Assert.Contains("OpenCL", File.ReadAllText(Path.Combine(_dir, "stats.json")));
+        var a = NpyFile.Read(Path.Combine(_dir, "opencl.npy"));
+        var b = NpyFile.Read(Path.Combine(_dir, "host.npy"));
+        Assert.Equal((b.Rows, b.Columns), (a.Rows, a.Columns));
+        for (var i = 0; i < a.Rows; i++)
+            Assert.True(Reference.Cosine(a.Values.AsSpan(i * a.Columns, a.Columns), b.Values.AsSpan(i * b.Columns, b.Columns)) >= 0.99999, $"row {i}");
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
