@@ -27,6 +27,8 @@ try
 catch (Exception e) when (e is CliException or ModelFormatException or BackendUnavailableException
                               or ArgumentException or IOException or UnauthorizedAccessException)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
+    // ArgumentException appends " (Parameter 'x')", which says nothing to a command-line user.
+    var message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
+    Console.Error.WriteLine($"error: {message}");
     return 2;
 }

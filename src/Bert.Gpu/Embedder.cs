@@ -12,9 +12,6 @@ namespace Bert.Gpu;
 /// </summary>
 public sealed class Embedder : IDisposable
 {
-    /// <summary>Token budget of a host batch: large enough to keep both GEMM dimensions busy, small enough for cache-friendly activations.</summary>
-    private const int HostBatchTokens = 8192;
-
     private readonly BertEncoder[] _encoders;
     private readonly BatchScheduler _scheduler;
     private readonly int _maxLength;
@@ -36,9 +33,8 @@ public sealed class Embedder : IDisposable
         _maxLength = Options.MaxLength ?? model.MaxLength;
         if (_maxLength < 2 || _maxLength > model.Config.MaxPositionEmbeddings)
             throw new ArgumentOutOfRangeException(nameof(options), $"MaxLength {_maxLength} must be between 2 and the model's {model.Config.MaxPositionEmbeddings} positions.");
-        var batchTokens = Options.MaxBatchTokens ?? Math.Max(HostBatchTokens, _maxLength);
-        if (batchTokens < _maxLength)
-            throw new ArgumentOutOfRangeException(nameof(options), $"MaxBatchTokens {batchTokens} must be at least MaxLength {_maxLength}.");
+        if (Options.MaxBatchTokens < _maxLength)
+            throw new ArgumentOutOfRangeException(nameof(options), $"MaxBatchTokens {Options.MaxBatchTokens} must be at least MaxLength {_maxLength}.");
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxBatchSequences, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.LookAheadBatches, 1, nameof(options));
         _stride = Options.Stride ?? Math.Max(1, (_maxLength - 2) / 2);
@@ -47,6 +43,9 @@ public sealed class Embedder : IDisposable
 
         Pooling = Options.Pooling ?? model.DefaultPooling;
         _encoders = backends.Select(b => new BertEncoder(model, b)).ToArray();
+        // Sized after the weights are on the devices, so the budget sees the memory that is really left.
+        var batchTokens = Options.MaxBatchTokens ?? backends.Min(b => BatchBudget.For(b, model.Config, _maxLength));
+        MaxBatchTokens = batchTokens;
         // Windows are combined on the host before normalizing, so the device normalizes only whole texts.
         var normalizeOnDevice = Options.Normalize && Options.LongText == LongTextMode.Truncate;
         _scheduler = new BatchScheduler(_encoders, Pooling, normalizeOnDevice,
@@ -58,6 +57,9 @@ public sealed class Embedder : IDisposable
 
     /// <summary>The options in force.</summary>
     public EmbedderOptions Options { get; }
+
+    /// <summary>The token budget of one forward pass in force (<see cref="EmbedderOptions.MaxBatchTokens"/> or sized from the devices).</summary>
+    public int MaxBatchTokens { get; }
 
     /// <summary>The pooling in force.</summary>
     public PoolingMode Pooling { get; }

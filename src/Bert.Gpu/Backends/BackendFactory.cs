@@ -6,8 +6,25 @@ namespace Bert.Gpu.Backends;
 /// <summary>Turns a device name (<c>auto</c>, <c>cpu</c>, <c>cuda</c>, <c>opencl</c>, <c>ilgpu-cpu</c>) into a backend.</summary>
 public static class BackendFactory
 {
-    /// <summary>The device names <see cref="Create"/> accepts.</summary>
+    /// <summary>The device names <see cref="Create"/> accepts; <see cref="CreateAll"/> also takes <c>cuda:N</c> and <c>cuda:all</c>.</summary>
     public static IReadOnlyList<string> DeviceNames { get; } = ["auto", "cpu", "cuda", "opencl", "ilgpu-cpu"];
+
+    /// <summary>
+    /// The backends for <paramref name="device"/>: what <see cref="Create"/> gives, or for <c>cuda:N</c> CUDA device N,
+    /// and for <c>cuda:all</c> every CUDA device (one queue feeds them all).
+    /// </summary>
+    /// <exception cref="ArgumentException">Unknown device name.</exception>
+    /// <exception cref="BackendUnavailableException">A device is absent or cannot run the encoder here.</exception>
+    public static IReadOnlyList<IComputeBackend> CreateAll(string device, int threads = 0)
+    {
+        if (device == "cuda:all")
+            return IlgpuBackends.OpenAllCuda();
+        if (device.StartsWith("cuda:", StringComparison.Ordinal))
+            return int.TryParse(device.AsSpan(5), out var index) && index >= 0
+                ? [IlgpuBackends.OpenCuda(index)]
+                : throw new ArgumentException($"Unknown device '{device}'; use cuda:N (N = 0, 1, …) or cuda:all.", nameof(device));
+        return [Create(device, threads)];
+    }
 
     /// <summary>Creates the backend for <paramref name="device"/>.</summary>
     /// <param name="device">

@@ -18,19 +18,44 @@ internal static class IlgpuBackends
     /// </summary>
     private static readonly CPUDevice EmulatorDevice = new(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 2, numMultiprocessors: 1);
 
-    /// <summary>The first CUDA device.</summary>
-    /// <exception cref="BackendUnavailableException">No driver, no device, or the device would not start.</exception>
-    public static IlgpuBackend OpenCuda()
+    /// <summary>CUDA device <paramref name="index"/> (in the driver's order).</summary>
+    /// <exception cref="BackendUnavailableException">No driver, no such device, or the device would not start.</exception>
+    public static IlgpuBackend OpenCuda(int index = 0)
+    {
+        var count = CudaDeviceCount();
+        if (index >= count)
+            throw new BackendUnavailableException($"CUDA device {index} was asked for, but there are only {count} (cuda:0 … cuda:{count - 1}).");
+        var context = Context.Create(b => b.Cuda().EnableAlgorithms());
+        return Open(context, context.GetCudaDevices()[index], note: null, "CUDA");
+    }
+
+    /// <summary>Every CUDA device, each with its own context and stream, for one queue feeding them all.</summary>
+    /// <exception cref="BackendUnavailableException">No driver, no device, or a device would not start.</exception>
+    public static IReadOnlyList<IlgpuBackend> OpenAllCuda()
+    {
+        var opened = new List<IlgpuBackend>();
+        try
+        {
+            var count = CudaDeviceCount();
+            for (var i = 0; i < count; i++)
+                opened.Add(OpenCuda(i));
+            return opened;
+        }
+        catch
+        {
+            opened.ForEach(b => b.Dispose());
+            throw;
+        }
+    }
+
+    private static int CudaDeviceCount()
     {
         CudaDriverResolver.Install();
-        var context = Context.Create(b => b.Cuda().EnableAlgorithms());
-        var devices = context.GetCudaDevices();
-        if (devices.Count == 0)
-        {
-            context.Dispose();
+        using var context = Context.Create(b => b.Cuda());
+        var count = context.GetCudaDevices().Count;
+        if (count == 0)
             throw new BackendUnavailableException("CUDA was asked for, but " + WhyNoCuda() + ".");
-        }
-        return Open(context, devices[0], note: null, "CUDA");
+        return count;
     }
 
     /// <summary>The first OpenCL GPU, else the first OpenCL device of any kind (such as PoCL on the CPU).</summary>

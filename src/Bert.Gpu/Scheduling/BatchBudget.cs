@@ -1,0 +1,29 @@
+using Bert.Gpu.Backends;
+using Bert.Gpu.Backends.Ilgpu;
+using Bert.Gpu.Model;
+
+namespace Bert.Gpu.Scheduling;
+
+/// <summary>The default token budget of one forward pass, sized from the device.</summary>
+internal static class BatchBudget
+{
+    /// <summary>Host: enough rows to keep both GEMM dimensions busy while activations stay cache-friendly.</summary>
+    private const int HostTokens = 8192;
+
+    /// <summary>Beyond this a GPU is saturated anyway; more only delays the first results.</summary>
+    private const int DeviceCeiling = 32768;
+
+    /// <summary>
+    /// For an ILGPU device: half of its free memory (after the weights are uploaded) over the activation bytes of one
+    /// token — hidden states, Q/K/V, context, post-attention and feed-forward buffers, about 4·(6·hidden + intermediate)
+    /// bytes — leaving the other half to the driver and the ids of the next staged batch. Never below one whole sequence.
+    /// </summary>
+    public static int For(IComputeBackend backend, BertConfig config, int maxLength)
+    {
+        if (backend is not IlgpuBackend device)
+            return Math.Max(HostTokens, maxLength);
+        var bytesPerToken = 4L * (6 * config.HiddenSize + config.IntermediateSize);
+        var tokens = (device.DeviceMemoryBytes - device.AllocatedBytes) / 2 / bytesPerToken;
+        return (int)Math.Clamp(tokens, maxLength, DeviceCeiling);
+    }
+}

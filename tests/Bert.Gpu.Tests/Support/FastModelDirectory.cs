@@ -1,0 +1,26 @@
+using Bert.Gpu.Model;
+using Bert.Gpu.Tests.Weights;
+using Bert.Gpu.Weights;
+
+namespace Bert.Gpu.Tests.Support;
+
+/// <summary>
+/// A HuggingFace model folder that is cheap to run: bert-base-uncased's real vocabulary (so real text tokenizes as it
+/// would for MiniLM) over a 2-layer, hidden-32 encoder with seeded random weights. For tests of long jobs, where the
+/// mechanics (order, streaming, resuming) matter and MiniLM's cost would only make them slow.
+/// </summary>
+internal static class FastModelDirectory
+{
+    public static readonly BertConfig Config = new(VocabSize: 30522, HiddenSize: 32, NumLayers: 2, NumHeads: 4,
+        IntermediateSize: 64, MaxPositionEmbeddings: 128, TypeVocabSize: 2, LayerNormEps: 1e-12f);
+
+    public static void Write(string directory)
+    {
+        var random = new Random(11);
+        TinyHuggingFaceModel.WriteConfig(Path.Combine(directory, "config.json"), Config);
+        File.WriteAllLines(Path.Combine(directory, "vocab.txt"), BuiltInModels.ReadVocab("minilm"));
+        SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), TinyHuggingFaceModel.Shapes(Config)
+            .Select(t => SafetensorsWriter.F32(t.Name, Reference.RandomVector(random, t.Shape.Aggregate(1, (a, b) => a * b), 0.3f), t.Shape))
+            .ToList());
+    }
+}
