@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Bert.Gpu.Backends.Host;
 using Bert.Gpu.Model;
 using Bert.Gpu.Tokenization;
@@ -17,10 +16,10 @@ internal static class EndToEndComparison
 {
     public static int Run(string[] args)
     {
-        var modelName = Arg(args, "--model") ?? "minilm";
-        var count = int.Parse(Arg(args, "--texts") ?? "2000");
-        var repeats = int.Parse(Arg(args, "--repeats") ?? "3");
-        var corpus = Arg(args, "--corpus") ?? "/usr/share/games/fortunes";
+        var modelName = Args.Get(args, "--model") ?? "minilm";
+        var count = int.Parse(Args.Get(args, "--texts") ?? "2000");
+        var repeats = int.Parse(Args.Get(args, "--repeats") ?? "3");
+        var corpus = Args.Get(args, "--corpus") ?? "/usr/share/games/fortunes";
 
         var model = ModelLoader.Load(modelName);
         var texts = FortuneCorpus.Read(corpus, count);
@@ -31,12 +30,12 @@ internal static class EndToEndComparison
 
         using var backend = new HostBackend();
         using var embedder = new Embedder(model, backend);
-        var ours = Median(repeats, () => embedder.EmbedAsync(tokenized).GetAwaiter().GetResult());
+        var ours = Timing.Median(repeats, () => embedder.EmbedAsync(tokenized).GetAwaiter().GetResult());
 
         using var session = new InferenceSession(BuiltInModels.ReadOnnx(modelName));
-        var ortInOrder = Median(repeats, () => OnnxRuntimeEmbed(session, tokenized, model, 32));
+        var ortInOrder = Timing.Median(repeats, () => OnnxRuntimeEmbed(session, tokenized, model, 32));
         var sorted = tokenized.OrderBy(t => t.Ids.Length).ToArray();
-        var ortSorted = Median(repeats, () => OnnxRuntimeEmbed(session, sorted, model, 32));
+        var ortSorted = Timing.Median(repeats, () => OnnxRuntimeEmbed(session, sorted, model, 32));
 
         Console.WriteLine("| engine | seconds | tokens/s | vs ORT sorted |");
         Console.WriteLine("|---|---:|---:|---:|");
@@ -82,23 +81,4 @@ internal static class EndToEndComparison
         }
     }
 
-    private static double Median(int repeats, Action action)
-    {
-        action(); // warm-up: JIT, thread pool, buffer growth
-        var times = new List<double>();
-        for (var i = 0; i < repeats; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            action();
-            times.Add(clock.Elapsed.TotalSeconds);
-        }
-        times.Sort();
-        return times[times.Count / 2];
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 }
