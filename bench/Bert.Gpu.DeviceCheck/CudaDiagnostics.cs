@@ -28,8 +28,16 @@ internal static class CudaDiagnostics
         var ldPath = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? "(unset)";
         log.Line($"LD_LIBRARY_PATH={ldPath}");
         // Enumerating installs the product's resolver, which falls back from libcuda.so to libcuda.so.1.
-        foreach (var device in IlgpuDevices.List())
-            log.Line($"ILGPU device: {device.Kind} '{device.Name}' {device.MemoryBytes >> 20} MiB{(device.IsGpu ? " (GPU)" : "")}");
+        try
+        {
+            foreach (var device in IlgpuDevices.List())
+                log.Line($"ILGPU device: {device.Kind} '{device.Name}' {device.MemoryBytes >> 20} MiB{(device.IsGpu ? " (GPU)" : "")}");
+        }
+        catch (Exception e)
+        {
+            // The driver-level facts below still say what is wrong.
+            log.Line($"ILGPU could not list its devices: {e.GetType().Name}: {e.Message}");
+        }
 
         var api = CudaAPI.CurrentAPI;
         var supported = api is not null && api.IsSupported;
@@ -58,7 +66,10 @@ internal static class CudaDiagnostics
         }
 
         var ilgpuDevices = new List<CudaIlgpuDevice>();
-        using (var context = Context.Create(b => b.Cuda()))
+        string? problem = null;
+        try
+        {
+            using var context = Context.Create(b => b.Cuda());
             foreach (var d in context.GetCudaDevices())
             {
                 ilgpuDevices.Add(new CudaIlgpuDevice(d.Name, d.Architecture?.ToString(), d.InstructionSet?.ToString(), d.DriverVersion.ToString(),
@@ -68,16 +79,28 @@ internal static class CudaDiagnostics
                 foreach (var line in info.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
                     log.Line("ILGPU: " + line.TrimEnd());
             }
+        }
+        catch (Exception e)
+        {
+            problem = $"ILGPU {IlgpuVersion()} failed to enumerate the CUDA devices: {e.GetType().Name}: {e.Message}";
+        }
 
-        string? problem = null;
-        if (countError != CudaError.CUDA_SUCCESS || count == 0)
-            problem = $"the CUDA driver loaded but reports no devices ({countError}): check nvidia-smi and CUDA_VISIBLE_DEVICES";
-        else if (ilgpuDevices.Count == 0)
-            problem = $"the driver reports {count} device(s) but ILGPU {IlgpuVersion()} lists none (unsupported architecture or driver version?)";
-        else if (ilgpuDevices[0].Architecture is null || ilgpuDevices[0].InstructionSet is null)
-            problem = $"ILGPU {IlgpuVersion()} knows no PTX architecture/instruction set for '{ilgpuDevices[0].Name}' with driver {driver}";
+        problem ??= Problem(countError, count, ilgpuDevices);
+        // Not fatal here: opening the backend next either works or says precisely why, which is worth seeing.
+        if (problem is null && (ilgpuDevices[0].Architecture is null || ilgpuDevices[0].InstructionSet is null))
+            log.Line($"WARNING: ILGPU {IlgpuVersion()} knows no PTX architecture/instruction set for '{ilgpuDevices[0].Name}' with driver {driver}");
         var diagnosis = new CudaDiagnosis(ldPath, loaded, true, driver, driverDevices, ilgpuDevices, problem);
         return problem is null ? diagnosis : Fail(log, diagnosis);
+    }
+
+    /// <summary>Why there is no CUDA device to open, or null.</summary>
+    private static string? Problem(CudaError countError, int count, List<CudaIlgpuDevice> ilgpuDevices)
+    {
+        if (countError != CudaError.CUDA_SUCCESS || count == 0)
+            return $"the CUDA driver loaded but reports no devices ({countError}): check nvidia-smi and CUDA_VISIBLE_DEVICES";
+        if (ilgpuDevices.Count == 0)
+            return $"the driver reports {count} device(s) but ILGPU {IlgpuVersion()} lists none (unsupported architecture or driver version?)";
+        return null;
     }
 
     public static string IlgpuVersion() =>
