@@ -1,12 +1,13 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using Bert.Gpu.Kernels.Math;
 
 namespace Bert.Gpu.Backends.Host;
 
 /// <summary>
 /// <c>Y = act(X·Wᵀ + b) (+ R)</c> on the CPU: a 6×16 register-blocked micro-kernel (12 accumulators, two panel loads
 /// and one broadcast per k: 15 of the 16 AVX2 registers) over weights packed by <see cref="HostLinearWeights"/>,
-/// parallel over blocks of rows and groups of panels.
+/// parallel over blocks of rows and groups of panels, then the activation and residual over each finished block.
 /// </summary>
 internal static unsafe class HostGemm
 {
@@ -48,7 +49,7 @@ internal static unsafe class HostGemm
                 for (var k0 = 0; k0 < k; k0 += DepthPerSlice)
                 {
                     var depth = Math.Min(DepthPerSlice, k - k0);
-                    var tile = new Tile(k0 == 0, k0 + depth == k, activation, pr, py, n);
+                    var tile = new Tile(k0 == 0, py, n);
                     for (var panel = panelStart; panel < panelEnd; panel++)
                     {
                         var cols = Math.Min(Width, n - panel * Width);
@@ -61,77 +62,88 @@ internal static unsafe class HostGemm
                             Kernel1x16(px + (long)r * k + k0, depth, wp, bias, tile, r, panel * Width, cols);
                     }
                 }
+                if (activation != Activation.None || pr != null)
+                    Epilogue(py, pr, activation, n, rowStart, rowEnd, panelStart * Width, Math.Min(n, panelEnd * Width));
             }
         });
     }
 
+    /// <summary>
+    /// GELU, then the residual, over a finished block of Y while it is still in cache. Kept out of the micro-kernels:
+    /// a call after their loop (GELU does not inline) makes the JIT spill the accumulators on every iteration.
+    /// </summary>
+    private static void Epilogue(float* y, float* residual, Activation activation, int n, int rowStart, int rowEnd, int colStart, int colEnd)
+    {
+        for (var r = rowStart; r < rowEnd; r++)
+        {
+            var row = y + (long)r * n;
+            var add = residual == null ? null : residual + (long)r * n;
+            var c = colStart;
+            for (; c + 8 <= colEnd; c += 8)
+            {
+                var v = Vector256.Load(row + c);
+                if (activation == Activation.Gelu)
+                    v = VectorGelu.Apply(v);
+                if (add != null)
+                    v += Vector256.Load(add + c);
+                v.Store(row + c);
+            }
+            for (; c < colEnd; c++)
+                row[c] = (activation == Activation.Gelu ? Gelu.Apply(row[c]) : row[c]) + (add != null ? add[c] : 0f);
+        }
+    }
+
     /// <summary>Where a micro-tile's accumulators come from and go to in the current K slice.</summary>
-    private readonly struct Tile(bool first, bool last, Activation activation, float* residual, float* y, int n)
+    private readonly struct Tile(bool first, float* y, int n)
     {
         /// <summary>The bias on the first slice, the partial sums in Y after that.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Load(float* bias, int row, int col, int cols, out Vector256<float> c0, out Vector256<float> c1)
+        public (Vector256<float>, Vector256<float>) Load(float* bias, int row, int col, int cols)
         {
             if (first)
-            {
-                c0 = Vector256.Load(bias);
-                c1 = Vector256.Load(bias + 8);
-                return;
-            }
+                return (Vector256.Load(bias), Vector256.Load(bias + 8));
             var at = y + (long)row * n + col;
             if (cols == Width)
+                return (Vector256.Load(at), Vector256.Load(at + 8));
+            var c0 = Vector256<float>.Zero;
+            var c1 = Vector256<float>.Zero;
+            for (var j = 0; j < cols; j++)
             {
-                c0 = Vector256.Load(at);
-                c1 = Vector256.Load(at + 8);
-                return;
+                if (j < 8)
+                    c0 = c0.WithElement(j, at[j]);
+                else
+                    c1 = c1.WithElement(j - 8, at[j]);
             }
-            var buffer = stackalloc float[Width];
-            new Span<float>(at, cols).CopyTo(new Span<float>(buffer, Width));
-            c0 = Vector256.Load(buffer);
-            c1 = Vector256.Load(buffer + 8);
+            return (c0, c1);
         }
 
-        /// <summary>Partial sums back to Y, or on the last slice the epilogue: activation, then the residual.</summary>
+        /// <summary>The sums so far back to Y.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Store(Vector256<float> c0, Vector256<float> c1, int row, int col, int cols)
         {
             var offset = (long)row * n + col;
-            if (last)
-            {
-                if (activation == Activation.Gelu)
-                {
-                    c0 = VectorGelu.Apply(c0);
-                    c1 = VectorGelu.Apply(c1);
-                }
-                if (residual != null && cols == Width)
-                {
-                    c0 += Vector256.Load(residual + offset);
-                    c1 += Vector256.Load(residual + offset + 8);
-                }
-            }
             if (cols == Width)
             {
                 c0.Store(y + offset);
                 c1.Store(y + offset + 8);
                 return;
             }
-            var buffer = stackalloc float[Width];
-            c0.Store(buffer);
-            c1.Store(buffer + 8);
+            // The edge panel, element by element: a stackalloc'd buffer would stop this method from inlining, and the
+            // call would push the micro-kernel's accumulators out of registers.
             for (var j = 0; j < cols; j++)
-                y[offset + j] = buffer[j] + (last && residual != null ? residual[offset + j] : 0f);
+                y[offset + j] = j < 8 ? c0.GetElement(j) : c1.GetElement(j - 8);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel6x16(float* x, int k, int depth, float* w, float* bias, in Tile tile, int row, int col, int cols)
     {
-        tile.Load(bias, row, col, cols, out var c00, out var c01);
-        tile.Load(bias, row + 1, col, cols, out var c10, out var c11);
-        tile.Load(bias, row + 2, col, cols, out var c20, out var c21);
-        tile.Load(bias, row + 3, col, cols, out var c30, out var c31);
-        tile.Load(bias, row + 4, col, cols, out var c40, out var c41);
-        tile.Load(bias, row + 5, col, cols, out var c50, out var c51);
+        var (c00, c01) = tile.Load(bias, row, col, cols);
+        var (c10, c11) = tile.Load(bias, row + 1, col, cols);
+        var (c20, c21) = tile.Load(bias, row + 2, col, cols);
+        var (c30, c31) = tile.Load(bias, row + 3, col, cols);
+        var (c40, c41) = tile.Load(bias, row + 4, col, cols);
+        var (c50, c51) = tile.Load(bias, row + 5, col, cols);
         float* x0 = x, x1 = x + k, x2 = x + 2 * k, x3 = x + 3 * k, x4 = x + 4 * k, x5 = x + 5 * k;
         for (var p = 0; p < depth; p++, w += Width)
         {
@@ -166,7 +178,7 @@ internal static unsafe class HostGemm
 
     private static void Kernel1x16(float* x, int depth, float* w, float* bias, in Tile tile, int row, int col, int cols)
     {
-        tile.Load(bias, row, col, cols, out var c0, out var c1);
+        var (c0, c1) = tile.Load(bias, row, col, cols);
         for (var p = 0; p < depth; p++, w += Width)
         {
             var a = Vector256.Create(x[p]);
