@@ -16,38 +16,8 @@ internal static class TinyBert
 
     public static BertModel Create(int seed = 42, BertConfig? config = null)
     {
-        var random = new Random(seed);
         var c = config ?? Config;
-        var tensors = new Dictionary<string, FloatTensor>();
-        void Add(string name, float scale, params int[] shape) =>
-            tensors[name] = new FloatTensor(Reference.RandomVector(random, shape.Aggregate(1, (a, b) => a * b), scale), shape);
-        void Norm(string prefix)
-        {
-            // γ near 1 and β near 0, as in a trained model.
-            tensors[prefix + ".weight"] = new FloatTensor(Reference.RandomVector(random, c.HiddenSize, 0.1f).Select(v => 1 + v).ToArray(), c.HiddenSize);
-            Add(prefix + ".bias", 0.1f, c.HiddenSize);
-        }
-        void Linear(string prefix, int outFeatures, int inFeatures)
-        {
-            Add(prefix + ".weight", 1 / MathF.Sqrt(inFeatures), outFeatures, inFeatures);
-            Add(prefix + ".bias", 0.1f, outFeatures);
-        }
-
-        Add(BertTensorNames.WordEmbeddings, 1f, c.VocabSize, c.HiddenSize);
-        Add(BertTensorNames.PositionEmbeddings, 0.5f, c.MaxPositionEmbeddings, c.HiddenSize);
-        Add(BertTensorNames.TokenTypeEmbeddings, 0.5f, c.TypeVocabSize, c.HiddenSize);
-        Norm("embeddings.LayerNorm");
-        for (var layer = 0; layer < c.NumLayers; layer++)
-        {
-            var p = BertTensorNames.Layer(layer);
-            foreach (var part in new[] { BertTensorNames.LayerPart.Query, BertTensorNames.LayerPart.Key, BertTensorNames.LayerPart.Value, BertTensorNames.LayerPart.AttentionOutput })
-                Linear(p + part, c.HiddenSize, c.HiddenSize);
-            Norm(p + BertTensorNames.LayerPart.AttentionLayerNorm);
-            Linear(p + BertTensorNames.LayerPart.Intermediate, c.IntermediateSize, c.HiddenSize);
-            Linear(p + BertTensorNames.LayerPart.Output, c.HiddenSize, c.IntermediateSize);
-            Norm(p + BertTensorNames.LayerPart.OutputLayerNorm);
-        }
-
+        var tensors = RandomWeights.Create(c, seed);
         string[] vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "a", "cat", "dog", "sat", "on", "mat", "##s", "run", "##ning"];
         var tokenizer = BertTokenizer.FromVocab(vocab, BertNormalizerOptions.Uncased, "tiny test vocabulary");
         return new BertModel("random-bert", c, tensors, tokenizer, PoolingMode.Mean, maxLength: c.MaxPositionEmbeddings);
