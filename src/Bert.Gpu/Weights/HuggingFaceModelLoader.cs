@@ -25,7 +25,7 @@ public static class HuggingFaceModelLoader
         var config = HuggingFaceConfigReader.Read(configPath);
         var (weightsSource, weightFiles) = FindWeights(directory);
         // The tokenizer first: a missing vocabulary should not cost reading hundreds of megabytes of weights.
-        var tokenizer = TokenizerFiles.Load(directory, weightsSource);
+        var tokenizer = AdjacentTokenizer.Load(directory, weightsSource);
         var tensors = new Dictionary<string, FloatTensor>(StringComparer.Ordinal);
         foreach (var path in weightFiles)
             ReadInto(path, tensors);

@@ -22,7 +22,7 @@ public static class OnnxModelImporter
         if (!File.Exists(onnxPath))
             throw new ModelFormatException(onnxPath, "file not found.");
         var directory = Path.GetDirectoryName(onnxPath)!;
-        var tokenizer = TokenizerFiles.Load(directory, onnxPath);
+        var tokenizer = AdjacentTokenizer.Load(directory, onnxPath);
         var settings = SentenceTransformersSettings.Read(directory);
         using var file = MappedFile.Open(onnxPath);
         return Import(file.All(), onnxPath, onnxPath, tokenizer, settings.Pooling, settings.MaxLength);

@@ -3,8 +3,11 @@ using Bert.Gpu.Tokenization;
 
 namespace Bert.Gpu.Weights;
 
-/// <summary>Loads the tokenizer that sits beside a model's weights.</summary>
-internal static class TokenizerFiles
+/// <summary>
+/// Loads the tokenizer that sits beside a model's weights, naming the weights file (what the user passed) when it
+/// is missing; the files themselves are read by <see cref="BertTokenizer.FromDirectory"/>.
+/// </summary>
+internal static class AdjacentTokenizer
 {
     /// <summary>The tokenizer of <paramref name="directory"/>, which must hold <c>tokenizer.json</c> or <c>vocab.txt</c>.</summary>
     /// <param name="directory">Folder holding the tokenizer files.</param>
