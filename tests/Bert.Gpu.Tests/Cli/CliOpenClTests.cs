@@ -6,6 +6,7 @@ namespace Bert.Gpu.Tests.Cli;
 
 /// <summary><c>embed --device opencl</c> end to end, run by the OpenCL lane (elsewhere there is no device and nothing to run).</summary>
 [Trait("Category", "OpenCL")]
+[Collection(Kernels.OpenClDeviceCollection.Name)]
 public sealed class CliOpenClTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("bert-gpu-cli-opencl-").FullName;

@@ -115,4 +115,5 @@ public sealed class MiniLmParityTests(MiniLmFixture fixture) : OnnxRuntimeParity
 public sealed class ArcticXsParityTests(ArcticXsFixture fixture) : OnnxRuntimeParityTests(fixture), IClassFixture<ArcticXsFixture>;
 
 [Trait("Category", "OpenCL")]
+[Collection(Kernels.OpenClDeviceCollection.Name)]
 public sealed class MiniLmOpenClParityTests(MiniLmOpenClFixture fixture) : OnnxRuntimeParityTests(fixture), IClassFixture<MiniLmOpenClFixture>;

@@ -38,6 +38,10 @@ public sealed class OpenClDevice : IDisposable
     }
 }
 
+/// <summary>
+/// Every OpenCL test class runs in this one collection, one at a time: OpenCL contexts created concurrently from
+/// parallel test classes sometimes found no device in the lane (a flaky "no OpenCL device").
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class OpenClDeviceCollection : ICollectionFixture<OpenClDevice>
 {

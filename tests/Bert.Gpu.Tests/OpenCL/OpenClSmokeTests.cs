@@ -14,6 +14,7 @@ namespace Bert.Gpu.Tests.OpenCL;
 /// lane) makes a missing device a failure.
 /// </summary>
 [Trait("Category", "OpenCL")]
+[Collection(Kernels.OpenClDeviceCollection.Name)]
 public sealed class OpenClSmokeTests(ITestOutputHelper output)
 {
     private const int Tile = 16;
