@@ -16,30 +16,23 @@ internal static class EndToEndComparison
 {
     public static int Run(string[] args)
     {
-        var modelName = Args.Get(args, "--model") ?? "minilm";
-        var count = int.Parse(Args.Get(args, "--texts") ?? "2000");
-        var repeats = int.Parse(Args.Get(args, "--repeats") ?? "3");
-        var corpus = Args.Get(args, "--corpus") ?? "/usr/share/games/fortunes";
-
-        var model = ModelLoader.Load(modelName);
-        var texts = FortuneCorpus.Read(corpus, count);
-        var tokenized = texts.Select(t => model.Tokenizer.Encode(t, model.MaxLength)).ToArray();
-        var tokens = tokenized.Sum(t => t.Ids.Length);
-        Console.WriteLine($"model {modelName}: {texts.Count} texts from {corpus}, {tokens} tokens " +
-                          $"(mean {tokens / (double)texts.Count:F1}, max {tokenized.Max(t => t.Ids.Length)}), {Environment.ProcessorCount} cores");
+        var run = CorpusRun.Load(args);
+        var (model, tokenized, repeats, tokens) = (run.Model, run.Sequences, run.Repeats, run.Tokens);
+        Console.WriteLine($"model {run.ModelName}: {run.Texts.Count} texts from {run.Corpus}, {tokens} tokens " +
+                          $"(mean {tokens / (double)run.Texts.Count:F1}, max {tokenized.Max(t => t.Ids.Length)}), {Environment.ProcessorCount} cores");
 
         using var backend = new HostBackend();
         using var embedder = new Embedder(model, backend);
         var ours = Timing.Median(repeats, () => embedder.EmbedAsync(tokenized).GetAwaiter().GetResult());
 
-        using var session = new InferenceSession(BuiltInModels.ReadOnnx(modelName));
+        using var session = new InferenceSession(BuiltInModels.ReadOnnx(run.ModelName));
         var ortInOrder = Timing.Median(repeats, () => OnnxRuntimeEmbed(session, tokenized, model, 32));
         var sorted = tokenized.OrderBy(t => t.Ids.Length).ToArray();
         var ortSorted = Timing.Median(repeats, () => OnnxRuntimeEmbed(session, sorted, model, 32));
 
         Console.WriteLine("| engine | seconds | tokens/s | vs ORT sorted |");
         Console.WriteLine("|---|---:|---:|---:|");
-        Row($"Bert.Gpu host ({backend.DeviceName}), packed batches ≤ 8192 tokens", ours);
+        Row($"Bert.Gpu {backend.DeviceName}, packed batches ≤ {embedder.MaxBatchTokens} tokens", ours);
         Row("ONNX Runtime 1.31.1 CPU, batches of 32 in input order, padded", ortInOrder);
         Row("ONNX Runtime 1.31.1 CPU, batches of 32 sorted by length, padded", ortSorted);
         return 0;

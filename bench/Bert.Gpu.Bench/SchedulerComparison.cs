@@ -17,15 +17,8 @@ internal static class SchedulerComparison
 
     public static int Run(string[] args)
     {
-        var modelName = Args.Get(args, "--model") ?? "minilm";
-        var count = int.Parse(Args.Get(args, "--texts") ?? "2000");
-        var repeats = int.Parse(Args.Get(args, "--repeats") ?? "3");
-        var corpus = Args.Get(args, "--corpus") ?? "/usr/share/games/fortunes";
-
-        var model = ModelLoader.Load(modelName);
-        var texts = FortuneCorpus.Read(corpus, count);
-        var sequences = texts.Select(t => model.Tokenizer.Encode(t, model.MaxLength)).ToArray();
-        var real = sequences.Sum(s => (long)s.Ids.Length);
+        var run = CorpusRun.Load(args);
+        var (model, sequences, repeats, real) = (run.Model, run.Sequences, run.Repeats, run.Tokens);
         var padded = sequences.Chunk(FixedBatch).Sum(b => (long)b.Length * b.Max(s => s.Ids.Length));
 
         using var backend = new HostBackend();
@@ -40,7 +33,7 @@ internal static class SchedulerComparison
                 encoder.Embed(new PackedBatch(Pad(batch)), model.DefaultPooling, true, rows);
         });
 
-        Console.WriteLine($"model {modelName}: {texts.Count} texts from {corpus}, {real} real tokens; batches of {FixedBatch} padded to their longest hold {padded} ({100.0 * (padded - real) / padded:F1}% padding)");
+        Console.WriteLine($"model {run.ModelName}: {run.Texts.Count} texts from {run.Corpus}, {real} real tokens; batches of {FixedBatch} padded to their longest hold {padded} ({100.0 * (padded - real) / padded:F1}% padding)");
         Console.WriteLine("| batching | seconds | real tokens/s | tokens computed |");
         Console.WriteLine("|---|---:|---:|---:|");
         Console.WriteLine($"| scheduler: packed, ≤ {embedder.MaxBatchTokens} tokens, longest-first windows | {scheduled:F2} | {real / scheduled:F0} | {real} |");

@@ -13,12 +13,7 @@ internal sealed class HostLinearWeights : ILinearWeights
 
     public HostLinearWeights(FloatTensor weight, FloatTensor bias)
     {
-        if (weight.Shape.Length != 2)
-            throw new ArgumentException($"A linear weight must be [out, in], got {weight.ShapeText}.", nameof(weight));
-        OutFeatures = weight.Shape[0];
-        InFeatures = weight.Shape[1];
-        if (!bias.HasShape(OutFeatures))
-            throw new ArgumentException($"Bias {bias.ShapeText} does not match weight {weight.ShapeText}.", nameof(bias));
+        (OutFeatures, InFeatures) = LinearWeightShape.Of(weight, bias);
 
         Panels = (OutFeatures + PanelWidth - 1) / PanelWidth;
         Packed = new float[Panels * InFeatures * PanelWidth];

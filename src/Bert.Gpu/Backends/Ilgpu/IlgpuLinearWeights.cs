@@ -7,12 +7,7 @@ internal sealed class IlgpuLinearWeights : ILinearWeights
 {
     public IlgpuLinearWeights(DeviceMemory memory, Action<IlgpuBuffer<float>, ReadOnlySpan<float>> upload, FloatTensor weight, FloatTensor bias)
     {
-        if (weight.Shape.Length != 2)
-            throw new ArgumentException($"A linear weight must be [out, in], got {weight.ShapeText}.", nameof(weight));
-        OutFeatures = weight.Shape[0];
-        InFeatures = weight.Shape[1];
-        if (!bias.HasShape(OutFeatures))
-            throw new ArgumentException($"Bias {bias.ShapeText} does not match weight {weight.ShapeText}.", nameof(bias));
+        (OutFeatures, InFeatures) = LinearWeightShape.Of(weight, bias);
         Weight = memory.Allocate<float>(weight.Data.Length);
         Bias = memory.Allocate<float>(bias.Data.Length);
         upload(Weight, weight.Data);
