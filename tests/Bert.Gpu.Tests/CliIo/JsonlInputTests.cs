@@ -20,7 +20,7 @@ public sealed class JsonlInputTests : IDisposable
             "{\"text\":\"line\\nbreak, \\\"quoted\\\" \\u00fc 日本\",\"other\":[1,2]}\n" +
             "  {\"text\" : \"spaced\"}  \n" +
             "\n\n");
-        Assert.Equal(["plain", "", "line\nbreak, \"quoted\" ü 日本", "spaced"], TextSources.Open(path, "text", null));
+        Assert.Equal(["plain", "", "line\nbreak, \"quoted\" ü 日本", "spaced"], InputTexts.Open(path, "text", null));
     }
 
     [Theory]
@@ -33,7 +33,7 @@ public sealed class JsonlInputTests : IDisposable
     public void Errors_NameFileAndLine(string content, string expected)
     {
         var path = _dir.Write("in.jsonl", content);
-        var error = Assert.Throws<CliException>(() => TextSources.Open(path, "text", null).ToList());
+        var error = Assert.Throws<CliException>(() => InputTexts.Open(path, "text", null).ToList());
         Assert.Equal($"{path}:{expected}", error.Message);
     }
 }
