@@ -75,9 +75,7 @@ internal static class EmbedCommand
     private static int Run(Settings s)
     {
         OutputJob? job = null;
-        using var interruption = new Interruption(() => job is { Rows: > 0 } j
-            ? $"{j.Rows} rows kept in {j.PartialPath}; rerun the same command with --resume to continue"
-            : "no rows were written");
+        using var interruption = new Interruption(() => Kept(job));
 
         // Before the slow model load: the input (format, options, CSV header), the output and stats paths.
         using var input = TextInput.Open(s.Input, s.InputFormat, s.TextField, s.TextColumn);
@@ -111,10 +109,20 @@ internal static class EmbedCommand
                 return Interrupted(interruption, "before any row was computed");
             using (job = OutputJob.Open(s.Output, Identity(s, embedder, input), input.Name, s.Resume))
             {
-                var result = EmbedJob.Run(input, embedder, job, interruption.Token);
+                EmbedStats? result;
+                try
+                {
+                    result = EmbedJob.Run(input, embedder, job, interruption.Token);
+                    if (result is not null)
+                        job.Commit();
+                }
+                catch (Exception e) when (e is CliException or IOException && job.Rows > 0)
+                {
+                    // A full disk, a bad record, a NaN row: what is done stays, and the user learns where and how to go on.
+                    throw new CliException($"{e.Message}; {Kept(job)}", e);
+                }
                 if (result is null)
-                    return Interrupted(interruption, $"{job.Rows} rows kept in {job.PartialPath}; rerun the same command with --resume to continue");
-                job.Commit();
+                    return Interrupted(interruption, Kept(job));
                 Report(stats, s.Output, result);
                 return 0;
             }
@@ -139,6 +147,10 @@ internal static class EmbedCommand
         InputFormat: input.Format.ToString().ToLowerInvariant(),
         TextField: s.TextField,
         TextColumn: s.TextColumn);
+
+    private static string Kept(OutputJob? job) => job is { Rows: > 0 }
+        ? $"{job.Rows} rows kept in {job.PartialPath}; rerun the same command with --resume to continue"
+        : "no rows were written yet, nothing kept";
 
     private static int Interrupted(Interruption interruption, string what)
     {

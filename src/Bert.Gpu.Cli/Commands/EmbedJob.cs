@@ -60,7 +60,7 @@ internal static class EmbedJob
             }
             catch (NonFiniteEmbeddingException e)
             {
-                throw new CliException($"{input.Name}:{chunk.Lines[e.Index]}: the embedding of this text came out NaN or infinite (the encoder overflowed on it); no row is written for it. Fix or remove the text, then rerun with --resume.");
+                throw new CliException($"{input.Name}:{chunk.Lines[e.Index]}: the embedding of this text came out NaN or infinite (the encoder overflowed on it), so no row is written for it; fix or remove the text", e);
             }
             inFlight.Dequeue();
             job.Write(result.Rows, chunk.InputSha256);
@@ -128,7 +128,8 @@ internal static class EmbedJob
         return offset;
     }
 
-    private static (List<string> Texts, long[] Lines, long End) NextChunk(IEnumerator<InputText> texts, RunningHash inputHash, long maxChars, ref bool more)
+    /// <summary>The next chunk: texts until <see cref="ChunkTexts"/> of them or <paramref name="maxChars"/> characters (at least one text), each appended to <paramref name="inputHash"/>.</summary>
+    internal static (List<string> Texts, long[] Lines, long End) NextChunk(IEnumerator<InputText> texts, RunningHash inputHash, long maxChars, ref bool more)
     {
         var chunk = new List<string>();
         var lines = new List<long>();

@@ -25,7 +25,7 @@ internal static class OptionParsers
         CustomParser = result => ParseInt(result, name, min, max) ?? defaultValue,
     };
 
-    /// <summary>One of <typeparamref name="T"/>'s names, any case, written as <paramref name="spell"/> gives them (e.g. <c>long-text</c> values).</summary>
+    /// <summary>One of <typeparamref name="T"/>'s names, any case; absent = null.</summary>
     public static Option<T?> OptionalEnum<T>(string name, string description) where T : struct, Enum => new(name)
     {
         Description = description,
@@ -55,9 +55,9 @@ internal static class OptionParsers
         }
         if (value < min || value > max)
         {
-            result.AddError(max == int.MaxValue
-                ? $"{name} {text}: must be at least {min}."
-                : $"{name} {text}: must be between {min} and {max}.");
+            result.AddError(max != int.MaxValue ? $"{name} {text}: must be between {min} and {max}."
+                : value < min ? $"{name} {text}: must be at least {min}."
+                : $"{name} {text}: too large (at most {int.MaxValue}).");
             return null;
         }
         return (int)value;

@@ -84,9 +84,10 @@ internal sealed class AtomicOutputFile : IDisposable
         {
             Stream.Dispose();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ArgumentOutOfRangeException)
         {
-            // Flushing the buffered bytes of a write that just failed (a full disk) fails again; the file goes anyway.
+            // Flushing the buffered bytes of a write that just failed fails again (a full disk: IOException; a file
+            // size limit, EFBIG: ArgumentOutOfRangeException); the file goes anyway.
         }
         finally
         {

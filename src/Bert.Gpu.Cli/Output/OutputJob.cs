@@ -150,8 +150,15 @@ internal sealed class OutputJob : IDisposable
             throw new ArgumentException($"{rows.Length} values are not whole rows of {_identity.Width}.", nameof(rows));
         _rowsHash.AppendRows(rows);
         var next = new RowCheckpoint(_committed.Rows + rows.Length / _identity.Width, inputSha256, _rowsHash.Current);
-        new JobManifest(JobManifest.CurrentVersion, _identity, _input, _committed, next).Save(_manifestPath);
-        _writer.Write(rows);
+        try
+        {
+            new JobManifest(JobManifest.CurrentVersion, _identity, _input, _committed, next).Save(_manifestPath);
+            _writer.Write(rows);
+        }
+        catch (IOException e)
+        {
+            throw new CliException($"{PartialPath}: writing failed ({e.Message.Split(" : '")[0]}); free space or fix the cause", e);
+        }
         _committed = next;
     }
 

@@ -94,7 +94,7 @@ internal sealed class ProgressReporter : IDisposable
         var read = _offset - start;
         TimeSpan? remaining = read > 0 ? TimeSpan.FromSeconds(seconds / read * Math.Max(0, total - _offset)) : null;
         var bar = new string('#', (int)(fraction * 24)).PadRight(24, '.');
-        return string.Create(CultureInfo.InvariantCulture, $"[{bar}] {fraction:P0} of the input, {counts}, ETA {Format(remaining)}");
+        return string.Create(CultureInfo.InvariantCulture, $"[{bar}] {fraction * 100:F0}% of the input, {counts}, ETA {Format(remaining)}");
     }
 
     /// <summary>Draws the line now (the timer calls it; tests too).</summary>
