@@ -11,7 +11,8 @@ namespace Bert.Gpu.Tests.Encoder;
 /// produced for held-out texts. Runs for the host backend on both built-in models and, in the OpenCL lane, for the
 /// ILGPU backend on PoCL; without that device the OpenCL variant has nothing to run and passes.
 /// </summary>
-public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture)
+/// <param name="maxLength">The model's max length by its model card (256 for MiniLM, 512 for arctic-xs).</param>
+public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture, int maxLength)
 {
     private IComputeBackend? Backend => fixture.Backend;
 
@@ -26,8 +27,9 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture)
             return;
         var sequences = HeldOutTexts.Load(20, Model.MaxLength)
             .Select(t => t.Ids)
-            .Concat([LongSequence(Model.MaxLength), LongSequence(150), LongSequence(2)])
+            .Concat([LongSequence(150), LongSequence(2)])
             .Select(ids => new TokenizedText(ids, new int[ids.Length]))
+            .Concat(TruncatedAtMaxLength())
             .ToList();
         var expected = fixture.Oracle.LastHiddenState(sequences.Select(s => s.Ids).ToList(), sequences.Select(s => s.TypeIds).ToList());
 
@@ -74,11 +76,16 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture)
     {
         if (Backend is null)
             return;
-        var texts = HeldOutTexts.Load(40, Model.MaxLength);
+        // Held-out texts, and long ones the embedder must truncate at the max length as HuggingFace does.
+        var texts = HeldOutTexts.Load(40, Model.MaxLength).Concat(LongTexts.Load(maxLength)).ToList();
         var hidden = Model.Config.HiddenSize;
         var oracleRows = fixture.Oracle.LastHiddenState(texts.Select(t => t.Ids).ToList(), texts.Select(t => new int[t.Ids.Length]).ToList());
 
         using var embedder = new Embedder(Model, Backend);
+        Assert.Equal(maxLength, Model.MaxLength);
+        var lengths = embedder.Tokenize(texts.Select(t => t.Text).ToList()).Select(s => s.Ids.Length).ToArray();
+        Assert.Equal(texts.Select(t => t.Ids.Length), lengths);
+        Assert.True(lengths.Count(l => l == maxLength) >= 2, $"no text reached the max length {maxLength}: {string.Join(' ', lengths)}");
         var embeddings = embedder.Embed(texts.Select(t => t.Text).ToList());
 
         var offset = 0;
@@ -97,7 +104,23 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture)
     private static int[] LongSequence(int length)
     {
         var pieces = HeldOutTexts.Load(200, 512).SelectMany(t => t.Ids[1..^1]).Take(length - 2);
-        return [101, .. pieces, 102];
+        int[] ids = [101, .. pieces, 102];
+        Assert.Equal(length, ids.Length);
+        return ids;
+    }
+
+    /// <summary>
+    /// The fixture's long texts through the model's own tokenizer at its max length: each exactly
+    /// <c>maxLength</c> ids (every position embedding in use) and the very ids HuggingFace truncated them to.
+    /// </summary>
+    private List<TokenizedText> TruncatedAtMaxLength()
+    {
+        Assert.Equal(maxLength, Model.MaxLength);
+        var texts = LongTexts.Load(maxLength);
+        var sequences = texts.Select(t => Model.Tokenizer.Encode(t.Text, Model.MaxLength)).ToList();
+        Assert.Equal(Enumerable.Repeat(maxLength, texts.Count), sequences.Select(s => s.Ids.Length));
+        Assert.Equal(texts.Select(t => t.Ids), sequences.Select(s => s.Ids));
+        return sequences;
     }
 
     private float[] LastHiddenState(IReadOnlyList<TokenizedText> sequences)
@@ -110,10 +133,10 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture)
     }
 }
 
-public sealed class MiniLmParityTests(MiniLmFixture fixture) : OnnxRuntimeParityTests(fixture), IClassFixture<MiniLmFixture>;
+public sealed class MiniLmParityTests(MiniLmFixture fixture) : OnnxRuntimeParityTests(fixture, maxLength: 256), IClassFixture<MiniLmFixture>;
 
-public sealed class ArcticXsParityTests(ArcticXsFixture fixture) : OnnxRuntimeParityTests(fixture), IClassFixture<ArcticXsFixture>;
+public sealed class ArcticXsParityTests(ArcticXsFixture fixture) : OnnxRuntimeParityTests(fixture, maxLength: 512), IClassFixture<ArcticXsFixture>;
 
 [Trait("Category", "OpenCL")]
 [Collection(Kernels.OpenClDeviceCollection.Name)]
-public sealed class MiniLmOpenClParityTests(MiniLmOpenClFixture fixture) : OnnxRuntimeParityTests(fixture), IClassFixture<MiniLmOpenClFixture>;
+public sealed class MiniLmOpenClParityTests(MiniLmOpenClFixture fixture) : OnnxRuntimeParityTests(fixture, maxLength: 256), IClassFixture<MiniLmOpenClFixture>;
