@@ -95,17 +95,20 @@ public sealed class Embedder : IDisposable
     /// <c>[texts, Dimension]</c>, with the number of tokens that were encoded. Tokenization runs on the thread pool;
     /// concurrent calls share batches.
     /// </summary>
+    /// <param name="texts">The texts.</param>
+    /// <param name="cancellation">Drops the texts not yet computed; the task is then cancelled.</param>
+    /// <param name="tokensComputed">Told the tokens of each sequence as it is computed (from a worker thread), for progress.</param>
     /// <exception cref="NonFiniteEmbeddingException">A text's embedding came out NaN or infinite.</exception>
-    public async Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellation = default)
+    public async Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellation = default, IProgress<long>? tokensComputed = null)
     {
         if (Options.LongText == LongTextMode.Truncate)
         {
             var sequences = await Task.Run(() => Tokenize(texts), cancellation).ConfigureAwait(false);
-            var rows = await _scheduler.Submit(sequences, cancellation).ConfigureAwait(false);
+            var rows = await _scheduler.Submit(sequences, cancellation, tokensComputed).ConfigureAwait(false);
             return new EmbeddingResult(Checked(rows), sequences.Sum(s => (long)s.Ids.Length));
         }
         var windows = await Task.Run(() => SlidingWindows.Split(Model.Tokenizer, texts, _maxLength, _stride, Pooling), cancellation).ConfigureAwait(false);
-        var windowRows = await _scheduler.Submit(windows.Sequences, cancellation).ConfigureAwait(false);
+        var windowRows = await _scheduler.Submit(windows.Sequences, cancellation, tokensComputed).ConfigureAwait(false);
         return new EmbeddingResult(Checked(windows.Combine(windowRows, Dimension, Options.Normalize)), windows.Sequences.Sum(s => (long)s.Ids.Length));
     }
 

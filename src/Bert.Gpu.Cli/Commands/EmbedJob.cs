@@ -67,7 +67,7 @@ internal static class EmbedJob
             var count = result.Rows.Length / embedder.Dimension;
             embedded += count;
             tokens += result.Tokens;
-            progress.Add(count, result.Tokens, chunk.End);
+            progress.Written(count, chunk.End);
             return true;
         }
 
@@ -79,7 +79,7 @@ internal static class EmbedJob
                 var (chunkTexts, lines, end) = NextChunk(texts, inputHash, chunkChars, ref more);
                 if (chunkTexts.Count == 0)
                     break;
-                inFlight.Enqueue(new Chunk(embedder.EmbedAsync(chunkTexts, stop), lines, inputHash.Current, end));
+                inFlight.Enqueue(new Chunk(embedder.EmbedAsync(chunkTexts, stop, progress), lines, inputHash.Current, end));
                 while (inFlight.Count >= ChunksInFlight)
                     if (!WriteNext())
                         break;

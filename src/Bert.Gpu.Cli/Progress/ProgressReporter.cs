@@ -4,12 +4,14 @@ using System.Globalization;
 namespace Bert.Gpu.Cli.Progress;
 
 /// <summary>
-/// Progress of a long job on stderr, redrawn on a timer whatever the job is doing (a batch of long documents may take
-/// a minute): on a terminal a bar redrawn in place a few times a second; otherwise (a log, CI) a plain line every
-/// <see cref="PlainInterval"/>, so logs stay readable. The fraction and ETA come from the input bytes consumed, so no
-/// counting pass over the input is needed; a pipe, whose size is unknown, shows counts and speed only.
+/// Progress of a long job on stderr, redrawn on a timer whatever the job is doing: on a terminal a bar redrawn in
+/// place a few times a second; otherwise (a log, CI) a plain line every <see cref="PlainInterval"/>, so logs stay
+/// readable. The speed counts tokens as the devices compute them (as an <see cref="IProgress{T}"/> of tokens), so it
+/// moves even while a chunk of long documents is still in flight; the texts and the fraction count rows written. The
+/// fraction and ETA come from the input bytes consumed, so no counting pass over the input is needed; a pipe, whose
+/// size is unknown, shows counts and speed only.
 /// </summary>
-internal sealed class ProgressReporter : IDisposable
+internal sealed class ProgressReporter : IProgress<long>, IDisposable
 {
     private static readonly TimeSpan TerminalInterval = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(10);
@@ -46,16 +48,18 @@ internal sealed class ProgressReporter : IDisposable
     public static ProgressReporter ForStandardError(long? inputBytes, long alreadyDone) =>
         new(Console.Error, !Console.IsErrorRedirected, ConsoleColumns, inputBytes, alreadyDone);
 
-    /// <summary>Records that <paramref name="texts"/> more texts (<paramref name="tokens"/> tokens) are done, the input read up to byte <paramref name="inputOffset"/>.</summary>
-    public void Add(long texts, long tokens, long inputOffset)
+    /// <summary>Records that <paramref name="texts"/> more rows are written, made from the input up to byte <paramref name="inputOffset"/>.</summary>
+    public void Written(long texts, long inputOffset)
     {
         lock (_lock)
         {
             _texts += texts;
-            _tokens += tokens;
             _offset = inputOffset;
         }
     }
+
+    /// <summary>Records that a sequence of <paramref name="tokens"/> tokens was computed; called from the devices' threads.</summary>
+    public void Report(long tokens) => Interlocked.Add(ref _tokens, tokens);
 
     /// <summary>Where this run started reading (after the texts a resume skipped), for the ETA.</summary>
     public void StartedAt(long inputOffset)
@@ -85,7 +89,7 @@ internal sealed class ProgressReporter : IDisposable
     {
         var seconds = _clock.Elapsed.TotalSeconds;
         var done = _alreadyDone + _texts;
-        var rate = _tokens / Math.Max(seconds, 1e-9);
+        var rate = Interlocked.Read(ref _tokens) / Math.Max(seconds, 1e-9);
         var counts = string.Create(CultureInfo.InvariantCulture, $"{done:N0} texts, {rate:N0} tokens/s");
         if (_inputBytes is not { } total || total <= 0)
             return counts;

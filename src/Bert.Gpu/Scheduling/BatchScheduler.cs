@@ -52,7 +52,10 @@ internal sealed class BatchScheduler : IDisposable
     internal int Waiting => Volatile.Read(ref _waitingCount);
 
     /// <summary>Queues <paramref name="sequences"/>; the task yields their pooled rows <c>[count, width]</c> in order.</summary>
-    public Task<float[]> Submit(IReadOnlyList<TokenizedText> sequences, CancellationToken cancellation)
+    /// <param name="sequences">The sequences, framed and truncated.</param>
+    /// <param name="cancellation">Drops the sequences not yet computed.</param>
+    /// <param name="tokensComputed">Told each sequence's token count as its row lands, from the worker's thread.</param>
+    public Task<float[]> Submit(IReadOnlyList<TokenizedText> sequences, CancellationToken cancellation, IProgress<long>? tokensComputed = null)
     {
         for (var i = 0; i < sequences.Count; i++)
         {
@@ -60,7 +63,7 @@ internal sealed class BatchScheduler : IDisposable
             if (length == 0 || length > _limits.MaxBatchTokens || sequences[i].TypeIds.Length != length)
                 throw new ArgumentException($"Sequence {i} has {length} tokens; each needs 1 to {_limits.MaxBatchTokens} tokens and as many type ids.", nameof(sequences));
         }
-        var request = new EmbeddingRequest(sequences.Count, _width, cancellation);
+        var request = new EmbeddingRequest(sequences.Count, _width, cancellation, tokensComputed);
         if (cancellation.IsCancellationRequested)
         {
             request.Cancel();
@@ -161,7 +164,7 @@ internal sealed class BatchScheduler : IDisposable
             {
                 var s = staged.Sequences[i];
                 rows.AsSpan(i * _width, _width).CopyTo(s.Owner.Output.AsSpan(s.Row * _width, _width));
-                s.Owner.Completed(1);
+                s.Owner.Completed(1, s.Length);
             }
         }
     }

@@ -7,10 +7,12 @@ namespace Bert.Gpu.Scheduling;
 internal sealed class EmbeddingRequest
 {
     private readonly TaskCompletionSource<float[]> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IProgress<long>? _tokensComputed;
     private int _remaining;
 
-    public EmbeddingRequest(int sequences, int width, CancellationToken cancellation)
+    public EmbeddingRequest(int sequences, int width, CancellationToken cancellation, IProgress<long>? tokensComputed = null)
     {
+        _tokensComputed = tokensComputed;
         Output = new float[sequences * width];
         _remaining = sequences;
         Cancellation = cancellation;
@@ -28,9 +30,10 @@ internal sealed class EmbeddingRequest
     /// <summary>True once the request has faulted or been cancelled: its other sequences need no computing.</summary>
     public bool IsAbandoned => _completion.Task.IsFaulted || _completion.Task.IsCanceled || Cancellation.IsCancellationRequested;
 
-    /// <summary>Records that <paramref name="count"/> rows have been written to <see cref="Output"/>.</summary>
-    public void Completed(int count)
+    /// <summary>Records that <paramref name="count"/> rows of <paramref name="tokens"/> tokens in all have been written to <see cref="Output"/>.</summary>
+    public void Completed(int count, long tokens)
     {
+        _tokensComputed?.Report(tokens);
         if (Interlocked.Add(ref _remaining, -count) == 0)
             _completion.TrySetResult(Output);
     }

@@ -16,7 +16,7 @@ public sealed class ProgressTests
     {
         using var output = new StringWriter();
         using var progress = new ProgressReporter(output, terminal: true, () => columns, inputBytes: 1000, alreadyDone: 0);
-        progress.Add(3, 30, 500);
+        progress.Written(3, 500);
         progress.Draw();
         Assert.StartsWith("\r[############............] 50% of the input, 3 texts, ", output.ToString());
     }
@@ -41,7 +41,8 @@ public sealed class ProgressTests
     {
         using var output = new StringWriter();
         using var progress = new ProgressReporter(output, terminal: false, () => 80, inputBytes: null, alreadyDone: 10);
-        progress.Add(5, 50, 999);
+        progress.Written(5, 999);
+        progress.Report(50);
         progress.Draw();
         Assert.Matches(@"^15 texts, [\d,]+ tokens/s\n$", output.ToString().ReplaceLineEndings("\n"));
     }
