@@ -50,6 +50,10 @@ public abstract class DeviceParityTests : OnnxRuntimeParityTests
 [Collection(Kernels.OpenClDeviceCollection.Name)]
 public sealed class MiniLmOpenClParityTests(MiniLmOpenClFixture fixture) : DeviceParityTests(fixture), IClassFixture<MiniLmOpenClFixture>;
 
+[Trait("Category", "OpenCL")]
+[Collection(Kernels.OpenClDeviceCollection.Name)]
+public sealed class ArcticXsOpenClParityTests(ArcticXsOpenClFixture fixture) : DeviceParityTests(fixture), IClassFixture<ArcticXsOpenClFixture>;
+
 [Trait("Category", "CUDA")]
 [Trait("Needs", "BuiltInModels")]
 [Collection(Kernels.CudaDeviceCollection.Name)]

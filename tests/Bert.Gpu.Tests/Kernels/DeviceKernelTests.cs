@@ -37,6 +37,8 @@ public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper 
     [SkippableTheory]
     [InlineData(256, 768)]
     [InlineData(256, 384)]
+    [InlineData(256, 383)] // not a multiple of the 128-thread group: the last pass has 127 active threads
+    [InlineData(256, 385)] // one column past it: a pass with a single active thread
     public void LayerNormMatchesHost(int rows, int width) =>
         Check(b => BackendParity.LayerNorm(b, device.Host, rows, width), OpTolerance, $"layernorm {rows}×{width}");
 
@@ -44,6 +46,9 @@ public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper 
     [InlineData(PoolingMode.Cls, 768)]
     [InlineData(PoolingMode.Mean, 768)]
     [InlineData(PoolingMode.Max, 768)]
+    [InlineData(PoolingMode.Mean, 383)] // a last group of 128 columns with 127 in range
+    [InlineData(PoolingMode.Max, 385)] // a last group with one
+    [InlineData(PoolingMode.Cls, 385)]
     public void PoolAndNormalizeMatchHost(PoolingMode mode, int width) =>
         Check(b => BackendParity.Pool(b, device.Host, [128, 1, 77, 128], width, mode, normalize: true), 1e-5f, $"pool {mode} × {width} + L2");
 

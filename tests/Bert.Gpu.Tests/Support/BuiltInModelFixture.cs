@@ -63,6 +63,8 @@ public sealed class ArcticXsFixture() : BuiltInModelFixture("arctic-xs", null, (
 
 public sealed class MiniLmOpenClFixture() : BuiltInModelFixture("minilm", TestDevice.OpenCL, () => BackendFactory.Create("opencl"));
 
+public sealed class ArcticXsOpenClFixture() : BuiltInModelFixture("arctic-xs", TestDevice.OpenCL, () => BackendFactory.Create("opencl"));
+
 public sealed class MiniLmCudaFixture() : BuiltInModelFixture("minilm", TestDevice.Cuda, () => BackendFactory.Create("cuda"));
 
 public sealed class ArcticXsCudaFixture() : BuiltInModelFixture("arctic-xs", TestDevice.Cuda, () => BackendFactory.Create("cuda"));
