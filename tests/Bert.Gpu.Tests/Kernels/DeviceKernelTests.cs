@@ -6,8 +6,9 @@ namespace Bert.Gpu.Tests.Kernels;
 
 /// <summary>
 /// The kernels at BERT-base and MiniLM layer sizes on a device, held to the host backend through the same
-/// <see cref="BackendParity"/> checks the CPU emulator runs at tiny shapes. Each test first passes
-/// <see cref="DeviceFixture.Require"/>: skipped without the device, failed without it under the device's REQUIRE variable.
+/// <see cref="BackendParity"/> checks the CPU emulator runs at tiny shapes, and to a double-precision reference on the
+/// <see cref="AdversarialNumerics"/> inputs. Each test first passes <see cref="DeviceFixture.Require"/>: skipped without
+/// the device, failed without it under the device's REQUIRE variable.
 /// </summary>
 public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper output)
 {
@@ -57,6 +58,24 @@ public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper 
         Check(b => BackendParity.Encoder(b, device.Host, TinyBert.Create(7, TinyBert.MiniLmShape), [128, 64, 17, 1]), OpTolerance,
             "encoder at MiniLM-L6 shape, random weights");
 
+    [SkippableFact]
+    public void AttentionSurvivesLogitsBeyondExpRange() =>
+        Check(b => AdversarialNumerics.AttentionLogitsBeyondExpRange(b, OpTolerance));
+
+    [SkippableTheory]
+    [InlineData(384)]
+    [InlineData(385)]
+    public void LayerNormOfConstantRowsIsBeta(int width) => Check(b => AdversarialNumerics.ConstantLayerNormRows(b, width, OpTolerance));
+
+    [SkippableFact]
+    public void LinearWithLargeMagnitudesStaysWithinTheFp32Bound() =>
+        Check(b => AdversarialNumerics.LargeMagnitudeLinear(b, 70, 131, 300));
+
+    [SkippableTheory]
+    [InlineData(768)]
+    [InlineData(385)]
+    public void MaxPoolOfNegativeColumnsIsExact(int width) => Check(b => AdversarialNumerics.MaxPoolOfNegativeColumns(b, width));
+
     private void Check(Func<IComputeBackend, float> run, float tolerance, string what)
     {
         var backend = device.Require();
@@ -64,6 +83,14 @@ public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper 
         var difference = run(backend);
         output.WriteLine($"{what} on {backend.DeviceName}: max |Δ| = {difference:g3} in {(DateTime.UtcNow - started).TotalSeconds:f1} s");
         Assert.True(difference <= tolerance, $"{what}: max |Δ| = {difference} > {tolerance}");
+    }
+
+    private void Check(Func<IComputeBackend, NumericsVerdict> run)
+    {
+        var backend = device.Require();
+        var verdict = run(backend);
+        output.WriteLine($"{verdict} on {backend.DeviceName}");
+        Assert.True(verdict.Holds, verdict.ToString());
     }
 }
 
