@@ -30,5 +30,7 @@ catch (Exception e) when (e is CliException or ModelFormatException or BackendUn
     // ArgumentException appends " (Parameter 'x')", which says nothing to a command-line user.
     var message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "") : e.Message;
     Console.Error.WriteLine($"error: {message}");
+    if (Environment.GetEnvironmentVariable("BERT_GPU_TRACE") == "1")
+        Console.Error.WriteLine(e); // for a bug report: the whole chain, stack traces included
     return 2;
 }

@@ -15,7 +15,7 @@ public sealed class Embedder : IDisposable
     private readonly BertEncoder[] _encoders;
     private readonly BatchScheduler _scheduler;
     private readonly int _maxLength;
-    private readonly int _stride;
+    private readonly int _stride; // windows only
 
     /// <summary>Uploads <paramref name="model"/> to <paramref name="backend"/>; the embedder does not own the backend.</summary>
     public Embedder(BertModel model, IComputeBackend backend, EmbedderOptions? options = null)
@@ -37,9 +37,15 @@ public sealed class Embedder : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), $"MaxBatchTokens {Options.MaxBatchTokens} must be at least MaxLength {_maxLength}.");
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxBatchSequences, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.LookAheadBatches, 1, nameof(options));
-        _stride = Options.Stride ?? Math.Max(1, (_maxLength - 2) / 2);
-        if (_stride < 1 || _stride > _maxLength - 2)
-            throw new ArgumentOutOfRangeException(nameof(options), $"Stride {_stride} must be between 1 and MaxLength − 2 = {_maxLength - 2}.");
+        if (Options.LongText == LongTextMode.Window)
+        {
+            // A window holds [CLS], [SEP] and at least one token of the text.
+            if (_maxLength < 3)
+                throw new ArgumentOutOfRangeException(nameof(options), $"MaxLength {_maxLength} leaves no room for text in a window; windows need a max length of at least 3.");
+            _stride = Options.Stride ?? Math.Max(1, (_maxLength - 2) / 2);
+            if (_stride < 1 || _stride > _maxLength - 2)
+                throw new ArgumentOutOfRangeException(nameof(options), $"Stride {_stride} must be between 1 and MaxLength − 2 = {_maxLength - 2}.");
+        }
 
         Pooling = Options.Pooling ?? model.DefaultPooling;
         _encoders = backends.Select(b => new BertEncoder(model, b)).ToArray();
@@ -64,6 +70,12 @@ public sealed class Embedder : IDisposable
     /// <summary>The pooling in force.</summary>
     public PoolingMode Pooling { get; }
 
+    /// <summary>The longest sequence in force, special tokens included (<see cref="EmbedderOptions.MaxLength"/> or the model's).</summary>
+    public int MaxLength => _maxLength;
+
+    /// <summary>With <see cref="LongTextMode.Window"/>: tokens between window starts in force; null otherwise.</summary>
+    public int? Stride => Options.LongText == LongTextMode.Window ? _stride : null;
+
     /// <summary>Length of every embedding.</summary>
     public int Dimension => Model.Config.HiddenSize;
 
@@ -83,22 +95,32 @@ public sealed class Embedder : IDisposable
     /// <c>[texts, Dimension]</c>, with the number of tokens that were encoded. Tokenization runs on the thread pool;
     /// concurrent calls share batches.
     /// </summary>
+    /// <exception cref="NonFiniteEmbeddingException">A text's embedding came out NaN or infinite.</exception>
     public async Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellation = default)
     {
         if (Options.LongText == LongTextMode.Truncate)
         {
             var sequences = await Task.Run(() => Tokenize(texts), cancellation).ConfigureAwait(false);
             var rows = await _scheduler.Submit(sequences, cancellation).ConfigureAwait(false);
-            return new EmbeddingResult(rows, sequences.Sum(s => (long)s.Ids.Length));
+            return new EmbeddingResult(Checked(rows), sequences.Sum(s => (long)s.Ids.Length));
         }
         var windows = await Task.Run(() => SlidingWindows.Split(Model.Tokenizer, texts, _maxLength, _stride, Pooling), cancellation).ConfigureAwait(false);
         var windowRows = await _scheduler.Submit(windows.Sequences, cancellation).ConfigureAwait(false);
-        return new EmbeddingResult(windows.Combine(windowRows, Dimension, Options.Normalize), windows.Sequences.Sum(s => (long)s.Ids.Length));
+        return new EmbeddingResult(Checked(windows.Combine(windowRows, Dimension, Options.Normalize)), windows.Sequences.Sum(s => (long)s.Ids.Length));
+    }
+
+    /// <summary>A NaN or infinite value (an overflow in the encoder) is an error naming the text, never a silent row.</summary>
+    private float[] Checked(float[] rows)
+    {
+        if (FiniteCheck.FirstNonFinite(rows) is { } bad)
+            throw new NonFiniteEmbeddingException(bad / Dimension, rows[bad]);
+        return rows;
     }
 
     /// <summary>Embeds tokenized sequences (already framed and truncated) into rows <c>[sequences, Dimension]</c>, in order.</summary>
-    public Task<float[]> EmbedAsync(IReadOnlyList<TokenizedText> sequences, CancellationToken cancellation = default) =>
-        _scheduler.Submit(sequences, cancellation);
+    /// <exception cref="NonFiniteEmbeddingException">A row came out NaN or infinite.</exception>
+    public async Task<float[]> EmbedAsync(IReadOnlyList<TokenizedText> sequences, CancellationToken cancellation = default) =>
+        Checked(await _scheduler.Submit(sequences, cancellation).ConfigureAwait(false));
 
     /// <summary>Embeds <paramref name="texts"/>; one array of <see cref="Dimension"/> floats per text, in order.</summary>
     public float[][] Embed(IReadOnlyList<string> texts)

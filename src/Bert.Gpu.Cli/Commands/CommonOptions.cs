@@ -1,23 +1,36 @@
 using System.CommandLine;
+using Bert.Gpu.Cli.Input;
 using Bert.Gpu.Model;
 using Bert.Gpu.Weights;
 
 namespace Bert.Gpu.Cli.Commands;
 
-/// <summary>Options shared by the commands that load a model.</summary>
+/// <summary>Options shared by the commands that read texts and load a model.</summary>
 internal static class CommonOptions
 {
-    public static Option<FileInfo> Input() => new("--input", "-i")
+    public static Option<string> Input() => new("--input", "-i")
     {
-        Description = "UTF-8 text file, one text per line.",
+        Description = "UTF-8 texts: one per line, .jsonl (--text-field) or .csv (--text-column); - reads standard input.",
         Required = true,
     };
 
-    public static Option<FileInfo> Output(string formats) => new("--output", "-o")
+    public static Option<string> Output(string formats) => new("--output", "-o")
     {
         Description = $"Output file ({formats}); written to a temporary file and renamed on success.",
         Required = true,
     };
+
+    public static Option<bool> Overwrite() => new("--overwrite")
+    {
+        Description = "Replace an existing output (by default an existing output is an error; the input is never written over).",
+    };
+
+    public static Option<InputFormat> InputFormat() => OptionParsers.Enum("--input-format",
+        "auto (by extension; stdin or a pipe by --text-field / --text-column), lines, jsonl or csv.", Cli.Input.InputFormat.Auto);
+
+    public static Option<string?> TextField() => new("--text-field") { Description = "For JSON Lines input: the string field holding the text." };
+
+    public static Option<string?> TextColumn() => new("--text-column") { Description = "For CSV input: the header of the column holding the text." };
 
     public static Option<string> Model() => new("--model", "-m")
     {
@@ -25,13 +38,8 @@ internal static class CommonOptions
         DefaultValueFactory = _ => "minilm",
     };
 
-    public static Option<int?> MaxLength() => new("--max-length")
-    {
-        Description = "Truncate inputs to this many tokens, [CLS] and [SEP] included (default: the model's).",
-    };
-
-    public static FileInfo RequireInput(FileInfo input) =>
-        input.Exists ? input : throw new CliException($"{input.FullName}: no such input file.");
+    public static Option<int?> MaxLength() => OptionParsers.OptionalInt("--max-length",
+        "Truncate inputs to this many tokens, [CLS] and [SEP] included (default: the model's).", min: 2);
 
     public static BertModel LoadModel(string spec) => ModelLoader.Load(spec);
 

@@ -1,30 +1,23 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.Json;
 using Bert.Gpu.Backends;
 using Bert.Gpu.Cli.Input;
+using Bert.Gpu.Cli.Jobs;
 using Bert.Gpu.Cli.Output;
-using Bert.Gpu.Cli.Progress;
 using Bert.Gpu.Model;
 
 namespace Bert.Gpu.Cli.Commands;
 
 /// <summary>
-/// <c>embed</c>: one embedding per input text, streamed: the input is read lazily, a few chunks are in flight in the
-/// shared batch scheduler at once (the next is tokenized while the current computes), and rows are written in input
-/// order as their chunk completes, so memory stays bounded however large the input.
+/// <c>embed</c>: one embedding per input text, streamed (see <see cref="EmbedJob"/>). Everything that can be checked
+/// before the slow part — the input, the output and stats paths, the overwrite policy — is checked first.
 /// </summary>
 internal static class EmbedCommand
 {
-    /// <summary>Texts handed to the scheduler at once; the unit of writing and of resuming.</summary>
-    private const int ChunkTexts = 1024;
-
-    /// <summary>Chunks queued or computing at once: enough to keep the devices fed, few enough to bound memory.</summary>
-    private const int ChunksInFlight = 3;
-
-    private sealed record Settings(FileInfo Input, FileInfo Output, string Model, string Device, PoolingMode? Pooling,
-        bool Normalize, int? MaxLength, FileInfo? StatsJson, int Threads, string? TextField, string? TextColumn, bool Resume,
-        int? MaxBatchTokens, int MaxBatchSize, LongTextMode LongText, int? Stride);
+    /// <summary>The options of one run.</summary>
+    internal sealed record Settings(string Input, string Output, string Model, string Device, PoolingMode? Pooling,
+        bool Normalize, int? MaxLength, string? StatsJson, int Threads, InputFormat InputFormat, string? TextField,
+        string? TextColumn, bool Resume, bool Overwrite, int? MaxBatchTokens, int MaxBatchSize, LongTextMode LongText, int? Stride);
 
     public static Command Create()
     {
@@ -37,29 +30,28 @@ internal static class EmbedCommand
             Description = "auto, cpu, cuda, cuda:N, cuda:all (every GPU pulls from one queue), opencl, or ilgpu-cpu (kernel debugging only).",
             DefaultValueFactory = _ => "auto",
         };
-        var pooling = new Option<PoolingMode?>("--pooling") { Description = "cls, mean or max (default: the model's)." };
+        var pooling = OptionParsers.OptionalEnum<PoolingMode>("--pooling", $"{OptionParsers.Choices<PoolingMode>()} (default: the model's).");
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Keep raw pooled vectors instead of unit-length ones." };
-        var statsJson = new Option<FileInfo?>("--stats-json") { Description = "Also write the summary as JSON to this file." };
-        var threads = new Option<int>("--threads") { Description = "Host threads (0 = all cores).", DefaultValueFactory = _ => 0 };
-        var textField = new Option<string?>("--text-field") { Description = "For .jsonl input: the string field holding the text." };
-        var textColumn = new Option<string?>("--text-column") { Description = "For .csv input: the header of the column holding the text." };
-        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted job from the rows its partial output holds." };
-        var maxBatchTokens = new Option<int?>("--max-batch-tokens") { Description = "Tokens per forward pass (default: sized from the device)." };
-        var maxBatchSize = new Option<int>("--max-batch-size") { Description = "Sequences per forward pass.", DefaultValueFactory = _ => 256 };
-        var longText = new Option<LongTextMode>("--long-text")
-        {
-            Description = "Texts over the max length: truncate (default) or window (sliding windows averaged into one embedding).",
-            DefaultValueFactory = _ => LongTextMode.Truncate,
-        };
-        var stride = new Option<int?>("--stride") { Description = "With --long-text window: tokens between window starts (default: half a window)." };
+        var statsJson = new Option<string?>("--stats-json") { Description = "Also write the summary as JSON to this file." };
+        var threads = OptionParsers.Int("--threads", "Host threads (0 = all cores).", 0, min: 0, max: 4096);
+        var inputFormat = CommonOptions.InputFormat();
+        var textField = CommonOptions.TextField();
+        var textColumn = CommonOptions.TextColumn();
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted job from the rows its partial output holds (verified: same model, options and input)." };
+        var overwrite = CommonOptions.Overwrite();
+        var maxBatchTokens = OptionParsers.OptionalInt("--max-batch-tokens", "Tokens per forward pass (default: sized from the device).", min: 1);
+        var maxBatchSize = OptionParsers.Int("--max-batch-size", "Sequences per forward pass.", 256, min: 1);
+        var longText = OptionParsers.Enum("--long-text",
+            "Texts over the max length: truncate (default) or window (sliding windows averaged into one embedding).", LongTextMode.Truncate);
+        var stride = OptionParsers.OptionalInt("--stride", "With --long-text window: tokens between window starts (default: half a window).", min: 1);
 
-        var command = new Command("embed", "Embed every text of a file (lines, JSONL or CSV).")
+        var command = new Command("embed", "Embed every text of a file (lines, JSON Lines or CSV).")
         {
-            input, output, model, device, pooling, noNormalize, maxLength, statsJson, threads, textField, textColumn, resume,
-            maxBatchTokens, maxBatchSize, longText, stride,
+            input, output, model, device, pooling, noNormalize, maxLength, statsJson, threads, inputFormat, textField, textColumn,
+            resume, overwrite, maxBatchTokens, maxBatchSize, longText, stride,
         };
         command.SetAction(result => Run(new Settings(
-            CommonOptions.RequireInput(result.GetRequiredValue(input)),
+            result.GetRequiredValue(input),
             result.GetRequiredValue(output),
             result.GetRequiredValue(model),
             result.GetRequiredValue(device),
@@ -68,9 +60,11 @@ internal static class EmbedCommand
             result.GetValue(maxLength),
             result.GetValue(statsJson),
             result.GetValue(threads),
+            result.GetValue(inputFormat),
             result.GetValue(textField),
             result.GetValue(textColumn),
             result.GetValue(resume),
+            result.GetValue(overwrite),
             result.GetValue(maxBatchTokens),
             result.GetValue(maxBatchSize),
             result.GetValue(longText),
@@ -80,8 +74,22 @@ internal static class EmbedCommand
 
     private static int Run(Settings s)
     {
-        // Check the input (format, options, header) before the slow model load.
-        var texts = TextSources.Open(s.Input.FullName, s.TextField, s.TextColumn);
+        OutputJob? job = null;
+        using var interruption = new Interruption(() => Kept(job));
+
+        // Before the slow model load: the input (format, options, CSV header), the output and stats paths.
+        using var input = TextInput.Open(s.Input, s.InputFormat, s.TextField, s.TextColumn);
+        if (!OutputJob.KnowsFormat(s.Output))
+            throw new CliException($"{s.Output}: unknown output format '{Path.GetExtension(s.Output)}'; use {OutputJob.Formats}.");
+        OutputChecks.Check(s.Output, "--output", input.Path, s.Overwrite, (AtomicOutputFile.ResumablePath(s.Output), s.Resume));
+        if (s.StatsJson is { } statsPath)
+        {
+            if (OutputChecks.SameFile(statsPath, s.Output))
+                throw new CliException($"{statsPath}: --stats-json is the --output file; name another file for the stats.");
+            OutputChecks.Check(statsPath, "--stats-json", input.Path, overwrite: true);
+        }
+        using var stats = s.StatsJson is null ? null : new AtomicOutputFile(s.StatsJson);
+
         var model = CommonOptions.LoadModel(s.Model);
         var options = new EmbedderOptions
         {
@@ -97,13 +105,57 @@ internal static class EmbedCommand
         try
         {
             using var embedder = CreateEmbedder(model, backends, options);
-            return Stream(s, texts, embedder);
+            if (interruption.Token.IsCancellationRequested)
+                return Interrupted(interruption, "before any row was computed");
+            using (job = OutputJob.Open(s.Output, Identity(s, embedder, input), input.Name, s.Resume))
+            {
+                EmbedStats? result;
+                try
+                {
+                    result = EmbedJob.Run(input, embedder, job, interruption.Token);
+                    if (result is not null)
+                        job.Commit();
+                }
+                catch (Exception e) when (e is CliException or IOException && job.Rows > 0)
+                {
+                    // A full disk, a bad record, a NaN row: what is done stays, and the user learns where and how to go on.
+                    throw new CliException($"{e.Message}; {Kept(job)}", e);
+                }
+                if (result is null)
+                    return Interrupted(interruption, Kept(job));
+                Report(stats, s.Output, result);
+                return 0;
+            }
         }
         finally
         {
             foreach (var backend in backends)
                 backend.Dispose();
         }
+    }
+
+    /// <summary>What decides the rows: the model's content hash and every option in force, resolved (defaults filled in).</summary>
+    private static JobIdentity Identity(Settings s, Embedder embedder, TextInput input) => new(
+        Model: embedder.Model.Name,
+        ModelHash: embedder.Model.ContentHash,
+        Width: embedder.Dimension,
+        Pooling: embedder.Pooling.ToString().ToLowerInvariant(),
+        Normalize: embedder.Options.Normalize,
+        MaxLength: embedder.MaxLength,
+        LongText: embedder.Options.LongText.ToString().ToLowerInvariant(),
+        Stride: embedder.Stride,
+        InputFormat: input.Format.ToString().ToLowerInvariant(),
+        TextField: s.TextField,
+        TextColumn: s.TextColumn);
+
+    private static string Kept(OutputJob? job) => job is { Rows: > 0 }
+        ? $"{job.Rows} rows kept in {job.PartialPath}; rerun the same command with --resume to continue"
+        : "no rows were written yet, nothing kept";
+
+    private static int Interrupted(Interruption interruption, string what)
+    {
+        Console.Error.WriteLine($"{interruption.SignalName}: stopped; {what}");
+        return interruption.ExitCode;
     }
 
     private static Embedder CreateEmbedder(BertModel model, IReadOnlyList<IComputeBackend> backends, EmbedderOptions options)
@@ -118,99 +170,20 @@ internal static class EmbedCommand
         }
     }
 
-    private static int Stream(Settings s, IEnumerable<string> texts, Embedder embedder)
-    {
-        using var job = OutputJob.Open(s.Output.FullName, embedder.Dimension, s.Resume);
-        using var interrupt = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true; // finish in order what is done, keep it, then stop
-            interrupt.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            var total = TextSources.Open(s.Input.FullName, s.TextField, s.TextColumn).LongCount();
-            if (job.RowsDone > total)
-                throw new CliException($"{job.PartialPath}: holds {job.RowsDone} rows but the input has only {total} texts; delete it or drop --resume.");
-            if (job.RowsDone > 0)
-                Console.Error.WriteLine($"resuming after {job.RowsDone} rows already in {job.PartialPath}");
-            var progress = new ProgressReporter(total, job.RowsDone);
-            var clock = Stopwatch.StartNew();
-            long embedded = 0, tokens = 0;
-            var inFlight = new Queue<Task<EmbeddingResult>>();
-
-            void WriteNext()
-            {
-                var result = inFlight.Dequeue().GetAwaiter().GetResult();
-                job.Write(result.Rows);
-                var count = result.Rows.Length / embedder.Dimension;
-                embedded += count;
-                tokens += result.Tokens;
-                progress.Add(count, result.Tokens);
-            }
-
-            foreach (var chunk in Skip(texts, job.RowsDone).Chunk(ChunkTexts))
-            {
-                if (interrupt.IsCancellationRequested)
-                    break;
-                inFlight.Enqueue(embedder.EmbedAsync(chunk, interrupt.Token));
-                while (inFlight.Count >= ChunksInFlight)
-                    WriteNext();
-            }
-            while (inFlight.Count > 0 && !interrupt.IsCancellationRequested)
-                WriteNext();
-            progress.Finish();
-            if (interrupt.IsCancellationRequested)
-            {
-                // Chunks that finished before the interrupt are worth keeping; the rest are abandoned.
-                while (inFlight.Count > 0 && inFlight.Peek().IsCompletedSuccessfully)
-                    WriteNext();
-                Console.Error.WriteLine($"interrupted after {job.RowsDone + embedded} rows; partial output kept at {job.PartialPath}; rerun with --resume to continue");
-                return 130;
-            }
-            var seconds = clock.Elapsed.TotalSeconds;
-            job.Commit();
-            Report(s.StatsJson, new EmbedStats(embedded, tokens, seconds, seconds > 0 ? tokens / seconds : 0, embedder.DeviceName));
-            return 0;
-        }
-        catch when (job.Rows > 0)
-        {
-            Console.Error.WriteLine($"partial output kept at {job.PartialPath}; rerun with --resume to continue");
-            throw;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-    }
-
-    private static IEnumerable<string> Skip(IEnumerable<string> texts, long count)
-    {
-        foreach (var text in texts)
-        {
-            if (count > 0)
-            {
-                count--;
-                continue;
-            }
-            yield return text;
-        }
-    }
-
-    private static void Report(FileInfo? statsJson, EmbedStats stats)
+    private static void Report(AtomicOutputFile? statsFile, string output, EmbedStats stats)
     {
         Console.Error.WriteLine($"{stats.Texts} texts, {stats.Tokens} tokens in {stats.Seconds:F2} s: {stats.TokensPerSecond:F0} tokens/s on {stats.Device}");
-        if (statsJson is not null)
-            File.WriteAllText(statsJson.FullName, JsonSerializer.Serialize(stats, EmbedStats.JsonOptions) + "\n");
-    }
-
-    private sealed record EmbedStats(long Texts, long Tokens, double Seconds, double TokensPerSecond, string Device)
-    {
-        public static readonly JsonSerializerOptions JsonOptions = new()
+        if (statsFile is null)
+            return;
+        try
         {
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            WriteIndented = true,
-        };
+            statsFile.Stream.Write(JsonSerializer.SerializeToUtf8Bytes(stats, EmbedStats.JsonOptions));
+            statsFile.Stream.WriteByte((byte)'\n');
+            statsFile.Commit();
+        }
+        catch (IOException e)
+        {
+            throw new CliException($"the embeddings are complete in {output}, but writing the stats failed: {e.Message}");
+        }
     }
 }

@@ -2,8 +2,8 @@ using System.Text;
 
 namespace Bert.Gpu.Cli.Input;
 
-/// <summary>One CSV record: the line it starts on (1-based) and its fields, unquoted.</summary>
-internal sealed record CsvRecord(long Line, IReadOnlyList<string> Fields);
+/// <summary>One CSV record: the line it starts on (1-based), its fields unquoted, and the byte offset just past it.</summary>
+internal sealed record CsvRecord(long Line, IReadOnlyList<string> Fields, long End);
 
 /// <summary>
 /// RFC 4180 records, read lazily: comma-separated, a field in double quotes may hold commas, line breaks (kept as
@@ -13,13 +13,14 @@ internal sealed record CsvRecord(long Line, IReadOnlyList<string> Fields);
 /// </summary>
 internal static class CsvRecords
 {
-    public static IEnumerable<CsvRecord> Read(string path, string name)
+    /// <summary>The records of <paramref name="lines"/> (from an input called <paramref name="name"/> in errors).</summary>
+    public static IEnumerable<CsvRecord> Read(IEnumerable<InputLine> lines, string name)
     {
         var fields = new List<string>();
         var field = new StringBuilder();
         long start = 0;
         var inQuotes = false;
-        foreach (var line in Utf8Lines.Read(path, name))
+        foreach (var line in lines)
         {
             if (!inQuotes)
             {
@@ -75,7 +76,7 @@ internal static class CsvRecords
             }
             fields.Add(field.ToString());
             field.Clear();
-            yield return new CsvRecord(start, fields.ToArray());
+            yield return new CsvRecord(start, fields.ToArray(), line.End);
             fields.Clear();
         }
         if (inQuotes)

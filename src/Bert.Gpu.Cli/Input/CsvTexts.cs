@@ -3,23 +3,36 @@ namespace Bert.Gpu.Cli.Input;
 /// <summary>CSV with a header row; the text of each record is its <c>--text-column</c> field.</summary>
 internal static class CsvTexts
 {
-    /// <summary>Reads the header now, so a missing column is reported before any work starts.</summary>
-    public static void RequireColumn(string path, string name, string column)
+    /// <summary>
+    /// Reads the header now, so a missing column is reported before any work starts (and a pipe is read once);
+    /// the records after it are read as the result is enumerated.
+    /// </summary>
+    public static IEnumerable<InputText> Open(IEnumerable<InputLine> lines, string name, string column)
     {
-        using var records = CsvRecords.Read(path, name).GetEnumerator();
-        ColumnIndex(records, name, column);
+        var records = CsvRecords.Read(lines, name).GetEnumerator();
+        try
+        {
+            var (index, width) = ColumnIndex(records, name, column);
+            return Rest(records, name, index, width);
+        }
+        catch
+        {
+            records.Dispose();
+            throw;
+        }
     }
 
-    public static IEnumerable<string> Read(string path, string name, string column)
+    private static IEnumerable<InputText> Rest(IEnumerator<CsvRecord> records, string name, int index, int width)
     {
-        using var records = CsvRecords.Read(path, name).GetEnumerator();
-        var (index, width) = ColumnIndex(records, name, column);
-        while (records.MoveNext())
+        using (records)
         {
-            var record = records.Current;
-            if (record.Fields.Count != width)
-                throw new CliException($"{name}:{record.Line}: {record.Fields.Count} fields, but the header has {width}; quote fields that hold commas.");
-            yield return record.Fields[index];
+            while (records.MoveNext())
+            {
+                var record = records.Current;
+                if (record.Fields.Count != width)
+                    throw new CliException($"{name}:{record.Line}: {record.Fields.Count} fields, but the header has {width}; quote fields that hold commas.");
+                yield return new InputText(record.Line, record.Fields[index], record.End);
+            }
         }
     }
 

@@ -8,10 +8,11 @@ namespace Bert.Gpu.Cli.Input;
 /// </summary>
 internal static class JsonlTexts
 {
-    public static IEnumerable<string> Read(string path, string name, string field)
+    /// <summary>The texts of <paramref name="lines"/> (from an input called <paramref name="name"/> in errors).</summary>
+    public static IEnumerable<InputText> Read(IEnumerable<InputLine> lines, string name, string field)
     {
         long firstBlank = 0;
-        foreach (var line in Utf8Lines.Read(path, name))
+        foreach (var line in lines)
         {
             if (string.IsNullOrWhiteSpace(line.Text))
             {
@@ -21,7 +22,7 @@ internal static class JsonlTexts
             }
             if (firstBlank != 0)
                 throw new CliException($"{name}:{firstBlank}: blank line; each line must be one JSON object (remove the blank lines).");
-            yield return TextOf(line, name, field);
+            yield return new InputText(line.Number, TextOf(line, name, field), line.End);
         }
     }
 
@@ -45,7 +46,15 @@ internal static class JsonlTexts
                 throw new CliException($"{name}:{line.Number}: no field \"{field}\"; check --text-field.");
             if (value.ValueKind != JsonValueKind.String)
                 throw new CliException($"{name}:{line.Number}: field \"{field}\" is {Describe(value.ValueKind)}, not a string; check --text-field.");
-            return value.GetString()!;
+            try
+            {
+                return value.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                // System.Text.Json parses "\ud800" alone, then refuses to turn it into a string.
+                throw new CliException($"{name}:{line.Number}: field \"{field}\" holds a lone surrogate escape (a \\uD800-\\uDFFF without its pair), which is no Unicode text; fix or remove that escape.");
+            }
         }
     }
 

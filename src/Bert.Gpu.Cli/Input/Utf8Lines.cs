@@ -3,33 +3,34 @@ using System.Text;
 
 namespace Bert.Gpu.Cli.Input;
 
-/// <summary>One line of an input file: its 1-based number and its text without the <c>\n</c>.</summary>
+/// <summary>One line of an input file: its 1-based number, its text without the <c>\n</c>, and where it ends.</summary>
 /// <param name="Number">1-based line number, for error messages.</param>
 /// <param name="Text">The line's text; a <c>\r</c> before the <c>\n</c> is kept for the caller to strip (CSV keeps it inside quotes).</param>
-internal readonly record struct InputLine(long Number, string Text)
+/// <param name="End">Byte offset just past the line's <c>\n</c> (or the end of the input).</param>
+internal readonly record struct InputLine(long Number, string Text, long End)
 {
     /// <summary>The text without the <c>\r</c> of a <c>\r\n</c> ending.</summary>
     public string Content => Text.EndsWith('\r') ? Text[..^1] : Text;
 }
 
 /// <summary>
-/// Reads a UTF-8 file lazily, line by line, splitting on <c>\n</c> bytes only: <see cref="File.ReadLines(string)"/>
-/// would also split on a lone <c>\r</c>, and decoding each line on its own names the exact line of invalid UTF-8.
+/// Reads UTF-8 lazily, line by line, from a stream that need not be seekable (a pipe, stdin), splitting on <c>\n</c>
+/// bytes only: <see cref="File.ReadLines(string)"/> would also split on a lone <c>\r</c>, and decoding each line on
+/// its own names the exact line of invalid UTF-8.
 /// </summary>
 internal static class Utf8Lines
 {
     private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>
-    /// The lines of <paramref name="path"/> (called <paramref name="name"/> in errors). A final line without
-    /// <c>\n</c> counts; an empty file has none; a UTF-8 byte order mark is skipped.
+    /// The lines of <paramref name="stream"/> (called <paramref name="name"/> in errors), read from where it stands.
+    /// A final line without <c>\n</c> counts; an empty input has none; a UTF-8 byte order mark is skipped.
     /// </summary>
-    public static IEnumerable<InputLine> Read(string path, string name)
+    public static IEnumerable<InputLine> Read(Stream stream, string name)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0); // reads whole blocks itself
         var buffer = new byte[1 << 16];
         var line = new ArrayBufferWriter<byte>();
-        long number = 0;
+        long number = 0, offset = 0;
         int read;
         while ((read = stream.Read(buffer)) > 0)
         {
@@ -39,16 +40,17 @@ internal static class Utf8Lines
             {
                 line.Write(buffer.AsSpan(from, newline));
                 number++;
-                yield return new InputLine(number, Decode(line.WrittenSpan, name, number));
-                line.ResetWrittenCount();
                 from += newline + 1;
+                yield return new InputLine(number, Decode(line.WrittenSpan, name, number), offset + from);
+                line.ResetWrittenCount();
             }
             line.Write(buffer.AsSpan(from, read - from));
+            offset += read;
         }
         if (line.WrittenCount > 0)
         {
             number++;
-            yield return new InputLine(number, Decode(line.WrittenSpan, name, number));
+            yield return new InputLine(number, Decode(line.WrittenSpan, name, number), offset);
         }
     }
 

@@ -21,7 +21,7 @@ internal sealed class AtomicOutputFile : IDisposable
         var directory = Path.GetDirectoryName(_destination)!;
         if (!Directory.Exists(directory))
             throw new CliException($"{destination}: the output folder '{directory}' does not exist.");
-        TemporaryPath = Path.Combine(directory, $".{Path.GetFileName(_destination)}.{suffix}");
+        TemporaryPath = PathBeside(_destination, suffix);
         try
         {
             Stream = new FileStream(TemporaryPath, mode, FileAccess.ReadWrite, FileShare.None, 1 << 16);
@@ -42,6 +42,12 @@ internal sealed class AtomicOutputFile : IDisposable
     /// </summary>
     public static AtomicOutputFile Resumable(string destination, bool resume) =>
         new(destination, "partial", resume ? FileMode.OpenOrCreate : FileMode.Create);
+
+    /// <summary>The partial file <see cref="Resumable"/> uses for <paramref name="destination"/>: <c>.NAME.partial</c> beside it.</summary>
+    public static string ResumablePath(string destination) => PathBeside(Path.GetFullPath(destination), "partial");
+
+    private static string PathBeside(string destination, string suffix) =>
+        Path.Combine(Path.GetDirectoryName(destination)!, $".{Path.GetFileName(destination)}.{suffix}");
 
     public string TemporaryPath { get; }
 
@@ -74,7 +80,18 @@ internal sealed class AtomicOutputFile : IDisposable
         if (_closed)
             return;
         _closed = true;
-        Stream.Dispose();
-        File.Delete(TemporaryPath);
+        try
+        {
+            Stream.Dispose();
+        }
+        catch (Exception e) when (e is IOException or ArgumentOutOfRangeException)
+        {
+            // Flushing the buffered bytes of a write that just failed fails again (a full disk: IOException; a file
+            // size limit, EFBIG: ArgumentOutOfRangeException); the file goes anyway.
+        }
+        finally
+        {
+            File.Delete(TemporaryPath);
+        }
     }
 }

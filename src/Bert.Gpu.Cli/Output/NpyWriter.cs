@@ -2,13 +2,14 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Bert.Gpu.Cli.Jobs;
 
 namespace Bert.Gpu.Cli.Output;
 
 /// <summary>
 /// NumPy <c>.npy</c> v1.0, little-endian float32 <c>[rows, width]</c>. The row count is unknown while streaming, so
 /// the header is written with room for any count and rewritten with the real one by <see cref="Complete"/>; until
-/// then the file's length is what counts its rows, which is what <see cref="Resume"/> reads.
+/// then the file's length is what counts its rows, which is what <see cref="CountRows"/> reads.
 /// </summary>
 internal sealed partial class NpyWriter(Stream stream, int width) : IEmbeddingWriter
 {
@@ -21,17 +22,14 @@ internal sealed partial class NpyWriter(Stream stream, int width) : IEmbeddingWr
     public long Rows => _rows;
 
     /// <summary>
-    /// Continues the partial file in <paramref name="stream"/> (called <paramref name="name"/> in errors): checks it
-    /// holds float32 rows of <paramref name="width"/>, cuts off a torn last row and moves to the end. A file shorter
-    /// than the header holds no row and starts over.
+    /// The whole rows in the partial file in <paramref name="stream"/> (called <paramref name="name"/> in errors),
+    /// after checking it is this writer's float32 rows of <paramref name="width"/>; a torn last row does not count,
+    /// and a file shorter than the header holds none.
     /// </summary>
-    public static NpyWriter Resume(Stream stream, int width, string name)
+    public static long CountRows(Stream stream, int width, string name)
     {
         if (stream.Length < HeaderBytes)
-        {
-            stream.SetLength(0);
-            return new NpyWriter(stream, width);
-        }
+            return 0;
         var header = new byte[HeaderBytes];
         stream.Position = 0;
         stream.ReadExactly(header);
@@ -40,12 +38,34 @@ internal sealed partial class NpyWriter(Stream stream, int width) : IEmbeddingWr
         var ours = header[0] == 0x93 && header.AsSpan(1, 5).SequenceEqual("NUMPY"u8) && header[6] == 1 && header[7] == 0
             && BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(8)) == HeaderBytes - 10 && shape.Success;
         if (!ours)
-            throw new CliException($"{name}: not a partial .npy file of this tool; delete it or drop --resume.");
+            throw new CliException($"{name}: not a partial .npy file of this tool; delete it, or pass --overwrite to start over.");
         if (shape.Groups[1].Value != width.ToString(CultureInfo.InvariantCulture))
-            throw new CliException($"{name}: holds rows of width {shape.Groups[1].Value}, this run's are {width}; delete it or drop --resume.");
-        var rowBytes = 4L * width;
-        var rows = (stream.Length - HeaderBytes) / rowBytes;
-        stream.SetLength(HeaderBytes + rows * rowBytes);
+            throw new CliException($"{name}: holds rows of width {shape.Groups[1].Value}, this run's are {width}; delete it, or pass --overwrite to start over.");
+        return (stream.Length - HeaderBytes) / (4L * width);
+    }
+
+    /// <summary>
+    /// Continues the partial file after its first <paramref name="rows"/> rows (at most <see cref="CountRows"/>): reads
+    /// them back into <paramref name="hash"/>, cuts whatever follows and moves to the end.
+    /// </summary>
+    public static NpyWriter Resume(Stream stream, int width, long rows, RunningHash hash)
+    {
+        if (rows == 0)
+        {
+            stream.SetLength(0);
+            return new NpyWriter(stream, width);
+        }
+        var row = new float[width];
+        var bytes = new byte[4 * width];
+        stream.Position = HeaderBytes;
+        for (long r = 0; r < rows; r++)
+        {
+            stream.ReadExactly(bytes);
+            for (var i = 0; i < width; i++)
+                row[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(4 * i));
+            hash.AppendRows(row);
+        }
+        stream.SetLength(HeaderBytes + rows * 4L * width);
         stream.Position = stream.Length;
         return new NpyWriter(stream, width) { _rows = rows, _started = true };
     }

@@ -1,9 +1,14 @@
+using Bert.Gpu.Cli.Jobs;
+
 namespace Bert.Gpu.Cli.Output;
 
 /// <summary>
-/// One embedding output: rows stream into a partial file beside the destination, <c>.NAME.partial</c>, renamed onto
-/// it by <see cref="Commit"/>. Ended without a commit, the partial file stays if it holds rows, and a run with
-/// <c>resume</c> continues it after its <see cref="RowsDone"/> rows. The format comes from the extension.
+/// One embedding output: rows stream into a partial file beside the destination, <c>.NAME.partial</c>, with a
+/// <see cref="JobManifest"/> beside it, and are renamed onto the destination by <see cref="Commit"/>. Ended without a
+/// commit, the partial file stays if it holds rows, and a run with <c>resume</c> continues it — after proving from the
+/// manifest that it is the same job (model, options) and reading back every row it holds — from
+/// <see cref="ResumedFrom"/>, whose input hash the caller must check against the texts it skips. The format comes from
+/// the extension.
 /// </summary>
 internal sealed class OutputJob : IDisposable
 {
@@ -12,50 +17,90 @@ internal sealed class OutputJob : IDisposable
 
     private readonly AtomicOutputFile _file;
     private readonly IEmbeddingWriter _writer;
-    private readonly int _width;
+    private readonly JobIdentity _identity;
+    private readonly string _input;
+    private readonly RunningHash _rowsHash;
+    private readonly string _manifestPath;
     private readonly string _undoLog;
-    private bool _committed;
+    private RowCheckpoint _committed;
+    private bool _done;
 
-    private OutputJob(AtomicOutputFile file, IEmbeddingWriter writer, int width, string undoLog)
+    private OutputJob(AtomicOutputFile file, IEmbeddingWriter writer, JobIdentity identity, string input, RunningHash rowsHash,
+        RowCheckpoint resumedFrom, string undoLog)
     {
         _file = file;
         _writer = writer;
-        _width = width;
+        _identity = identity;
+        _input = input;
+        _rowsHash = rowsHash;
+        _manifestPath = JobManifest.PathFor(file.TemporaryPath);
         _undoLog = undoLog;
-        RowsDone = writer.Rows;
+        _committed = ResumedFrom = resumedFrom;
     }
 
+    /// <summary>True for the extensions this job writes.</summary>
+    public static bool KnowsFormat(string destination) =>
+        Path.GetExtension(destination).ToLowerInvariant() is ".npy" or ".jsonl" or ".parquet";
+
     /// <summary>
-    /// Opens the output for rows of <paramref name="width"/> floats. With <paramref name="resume"/>, a partial file
-    /// of an earlier run is checked and continued (none: a fresh start); without, any partial file is overwritten.
+    /// Opens the output for the job <paramref name="identity"/> (rows of its width) reading <paramref name="input"/>.
+    /// With <paramref name="resume"/>, a partial file of an earlier run is verified and continued (none: a fresh start);
+    /// without, any partial file is emptied.
     /// </summary>
-    public static OutputJob Open(string destination, int width, bool resume)
+    /// <exception cref="CliException">The partial file is not this job's (what changed is named), is damaged, or cannot be opened.</exception>
+    public static OutputJob Open(string destination, JobIdentity identity, string input, bool resume)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        var format = Path.GetExtension(destination).ToLowerInvariant();
-        if (format is not (".npy" or ".jsonl" or ".parquet"))
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(identity.Width);
+        if (!KnowsFormat(destination))
             throw new CliException($"{destination}: unknown output format '{Path.GetExtension(destination)}'; use {Formats}.");
+        var format = Path.GetExtension(destination).ToLowerInvariant();
         var file = AtomicOutputFile.Resumable(destination, resume);
-        var undoLog = file.TemporaryPath + ".undo";
+        var partial = file.TemporaryPath;
+        var manifestPath = JobManifest.PathFor(partial);
+        var undoLog = partial + ".undo";
+        var rowsHash = new RunningHash();
         try
         {
             var stream = file.Stream;
-            var name = file.TemporaryPath;
-            var resuming = resume && (stream.Length > 0 || File.Exists(undoLog));
-            IEmbeddingWriter writer = (format, resuming) switch
+            var width = identity.Width;
+            if (resume && (stream.Length > 0 || File.Exists(undoLog)))
             {
-                (".npy", true) => NpyWriter.Resume(stream, width, name),
-                (".npy", false) => new NpyWriter(stream, width),
-                (".jsonl", true) => JsonlEmbeddingWriter.Resume(stream, width, name),
-                (".jsonl", false) => new JsonlEmbeddingWriter(stream, width),
-                (_, true) => ParquetEmbeddingWriter.Resume(stream, width, undoLog, name),
+                var manifest = JobManifest.Load(manifestPath, partial)
+                    ?? throw new CliException($"{partial}: no manifest ({manifestPath}) says which job wrote it, so it cannot be verified; delete it, or pass --overwrite to start over.");
+                var changes = identity.Differences(manifest.Identity);
+                if (changes.Count > 0)
+                    throw new CliException($"cannot resume {partial}: {string.Join("; ", changes)}. Rerun with the options of the interrupted run, or pass --overwrite to start over.");
+                var present = format switch
+                {
+                    ".npy" => NpyWriter.CountRows(stream, width, partial),
+                    ".jsonl" => JsonlEmbeddingWriter.CountRows(stream),
+                    _ => ParquetEmbeddingWriter.CountRows(stream, width, undoLog, partial),
+                };
+                var from = Checkpoint(manifest, present, partial);
+                IEmbeddingWriter resumed = format switch
+                {
+                    ".npy" => NpyWriter.Resume(stream, width, from.Rows, rowsHash),
+                    ".jsonl" => JsonlEmbeddingWriter.Resume(stream, width, partial, from.Rows, rowsHash),
+                    _ => ParquetEmbeddingWriter.Resume(stream, width, undoLog, partial, from.Rows, rowsHash),
+                };
+                if (rowsHash.Current != from.OutputSha256)
+                    throw new CliException($"{partial}: its first {from.Rows} rows are not those its manifest recorded (the file was changed or damaged); delete it, or pass --overwrite to start over.");
+                return new OutputJob(file, resumed, identity, input, rowsHash, from, undoLog);
+            }
+            File.Delete(manifestPath); // a stale one of an earlier job must never vouch for this one
+            stream.SetLength(0);
+            IEmbeddingWriter writer = format switch
+            {
+                ".npy" => new NpyWriter(stream, width),
+                ".jsonl" => new JsonlEmbeddingWriter(stream, width),
                 _ => new ParquetEmbeddingWriter(stream, width, undoLog),
             };
-            return new OutputJob(file, writer, width, undoLog);
+            return new OutputJob(file, writer, identity, input, rowsHash, new RowCheckpoint(0, Empty(), rowsHash.Current), undoLog);
         }
         catch
         {
-            // An unusable partial file stays for the user to look at (the message says to delete it); an empty one goes.
+            rowsHash.Dispose();
+            // An unusable partial file stays for the user to look at (the message says what to do); an empty one goes.
             if (file.Stream.Length > 0)
                 file.Keep();
             else
@@ -64,36 +109,75 @@ internal sealed class OutputJob : IDisposable
         }
     }
 
-    /// <summary>Rows already in the partial file when resuming (the caller skips that many texts); 0 otherwise.</summary>
-    public long RowsDone { get; }
+    /// <summary>Where a resume starts: the manifest's committed or pending rows, whichever the partial holds whole.</summary>
+    private static RowCheckpoint Checkpoint(JobManifest manifest, long present, string partial)
+    {
+        if (manifest.Pending is { } pending && present >= pending.Rows)
+        {
+            if (present > pending.Rows)
+                throw new CliException($"{partial}: holds {present} rows, more than its manifest has ever recorded ({pending.Rows}); delete it, or pass --overwrite to start over.");
+            return pending;
+        }
+        // Rows past the committed ones are a chunk whose write was cut short: cut them, they are computed again.
+        return present >= manifest.Committed.Rows
+            ? manifest.Committed
+            : throw new CliException($"{partial}: holds {present} rows, fewer than the {manifest.Committed.Rows} its manifest recorded (the file was cut or damaged); delete it, or pass --overwrite to start over.");
+    }
 
-    /// <summary>Rows in the partial file now, <see cref="RowsDone"/> included.</summary>
+    private static string Empty()
+    {
+        using var hash = new RunningHash();
+        return hash.Current;
+    }
+
+    /// <summary>Where this run starts: 0 rows, or the checkpoint of the partial it continues (skip that many texts; their hash must match).</summary>
+    public RowCheckpoint ResumedFrom { get; }
+
+    /// <summary>Rows in the partial file now, those it was resumed with included.</summary>
     public long Rows => _writer.Rows;
 
     /// <summary>Where the rows are until <see cref="Commit"/>, and stay if the job ends without one.</summary>
     public string PartialPath => _file.TemporaryPath;
 
-    /// <summary>Appends <c>rows.Length / width</c> rows; once it returns they survive the process being killed.</summary>
-    public void Write(ReadOnlySpan<float> rows)
+    /// <summary>
+    /// Appends <c>rows.Length / width</c> rows made from texts whose running hash, after the last of them, is
+    /// <paramref name="inputSha256"/>. Once it returns they survive the process being killed; if it is killed during
+    /// the call, a resume finds the rows before them or all of them, never a mix.
+    /// </summary>
+    public void Write(ReadOnlySpan<float> rows, string inputSha256)
     {
-        if (rows.Length % _width != 0)
-            throw new ArgumentException($"{rows.Length} values are not whole rows of {_width}.", nameof(rows));
-        _writer.Write(rows);
+        if (rows.Length % _identity.Width != 0)
+            throw new ArgumentException($"{rows.Length} values are not whole rows of {_identity.Width}.", nameof(rows));
+        _rowsHash.AppendRows(rows);
+        var next = new RowCheckpoint(_committed.Rows + rows.Length / _identity.Width, inputSha256, _rowsHash.Current);
+        try
+        {
+            new JobManifest(JobManifest.CurrentVersion, _identity, _input, _committed, next).Save(_manifestPath);
+            _writer.Write(rows);
+        }
+        catch (IOException e)
+        {
+            throw new CliException($"{PartialPath}: writing failed ({e.Message.Split(" : '")[0]}); free space or fix the cause", e);
+        }
+        _committed = next;
     }
 
-    /// <summary>Finishes the format, flushes to disk and renames the partial file onto the destination.</summary>
+    /// <summary>Finishes the format, flushes to disk, renames the partial file onto the destination and drops the manifest.</summary>
     public void Commit()
     {
         _writer.Complete();
         _file.Commit();
-        _committed = true;
+        _done = true;
+        File.Delete(_manifestPath);
     }
 
-    /// <summary>Without a commit: keeps a partial file that holds rows, for <c>--resume</c>, and deletes an empty one.</summary>
+    /// <summary>Without a commit: keeps a partial file that holds rows (and its manifest), for <c>--resume</c>; deletes an empty one.</summary>
     public void Dispose()
     {
-        if (_committed)
+        _rowsHash.Dispose();
+        if (_done)
             return;
+        _done = true;
         if (_writer.Rows > 0)
         {
             _file.Keep();
@@ -101,5 +185,6 @@ internal sealed class OutputJob : IDisposable
         }
         _file.Dispose();
         File.Delete(_undoLog);
+        File.Delete(_manifestPath);
     }
 }

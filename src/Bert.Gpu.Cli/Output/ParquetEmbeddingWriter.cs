@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Parquet;
 using Parquet.Schema;
+using Bert.Gpu.Cli.Jobs;
 
 namespace Bert.Gpu.Cli.Output;
 
@@ -34,28 +35,46 @@ internal sealed class ParquetEmbeddingWriter : IEmbeddingWriter
     public long Rows { get; private set; }
 
     /// <summary>
-    /// Continues the partial file in <paramref name="stream"/> (called <paramref name="name"/> in errors): undoes an
-    /// unfinished append, then checks the file is this writer's schema with lists of <paramref name="width"/> and
-    /// counts the rows of its row groups, every one of them complete.
+    /// The rows of the partial file in <paramref name="stream"/> (called <paramref name="name"/> in errors), after
+    /// undoing an unfinished append and checking the file is this writer's schema with lists of
+    /// <paramref name="width"/>: appends are whole row groups, so every row counted is complete.
     /// </summary>
-    public static ParquetEmbeddingWriter Resume(Stream stream, int width, string undoLog, string name)
+    public static long CountRows(Stream stream, int width, string undoLog, string name)
     {
         if (!ParquetUndoLog.Undo(undoLog, stream))
             throw Unusable(name);
-        if (stream.Length == 0)
+        return stream.Length == 0 ? 0 : Read(stream, width, name, hash: null);
+    }
+
+    /// <summary>
+    /// Continues the partial file after its <paramref name="rows"/> rows, which must be all it holds (appends are
+    /// atomic, so a manifest never points inside a row group): reads every value back into <paramref name="hash"/>.
+    /// </summary>
+    public static ParquetEmbeddingWriter Resume(Stream stream, int width, string undoLog, string name, long rows, RunningHash hash)
+    {
+        if (rows == 0)
+        {
+            stream.SetLength(0);
             return new ParquetEmbeddingWriter(stream, width, undoLog);
-        long rows;
+        }
+        var found = Read(stream, width, name, hash);
+        if (found != rows)
+            throw new CliException($"{name}: holds {found} rows where {rows} were expected; delete it, or pass --overwrite to start over.");
+        stream.Position = stream.Length;
+        return new ParquetEmbeddingWriter(stream, width, undoLog) { Rows = rows };
+    }
+
+    private static long Read(Stream stream, int width, string name, RunningHash? hash)
+    {
         try
         {
-            rows = CountRowsAsync(stream, width, name).GetAwaiter().GetResult();
+            return ReadAsync(stream, width, name, hash).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not CliException)
         {
             // Parquet.Net reports a damaged file with whatever exception its parsing ran into.
             throw Unusable(name);
         }
-        stream.Position = stream.Length;
-        return new ParquetEmbeddingWriter(stream, width, undoLog) { Rows = rows };
     }
 
     public void Write(ReadOnlySpan<float> rows)
@@ -78,7 +97,8 @@ internal sealed class ParquetEmbeddingWriter : IEmbeddingWriter
             WriteEmptyAsync().GetAwaiter().GetResult();
     }
 
-    private static async Task<long> CountRowsAsync(Stream stream, int width, string name)
+    /// <summary>Checks the schema and every row group's value count; with <paramref name="hash"/>, reads every value into it.</summary>
+    private static async Task<long> ReadAsync(Stream stream, int width, string name, RunningHash? hash)
     {
         await using var reader = await ParquetReader.CreateAsync(stream, leaveStreamOpen: true);
         var fields = reader.Schema.GetDataFields();
@@ -89,7 +109,16 @@ internal sealed class ParquetEmbeddingWriter : IEmbeddingWriter
         {
             using var group = reader.OpenRowGroupReader(g);
             if (group.GetMetadata(fields[0])?.MetaData?.NumValues != group.RowCount * width)
-                throw new CliException($"{name}: holds rows of another width than this run's {width}; delete it or drop --resume.");
+                throw new CliException($"{name}: holds rows of another width than this run's {width}; delete it, or pass --overwrite to start over.");
+            if (hash is not null)
+            {
+                var values = new float[group.RowCount * width];
+                var levels = new int[values.Length];
+                await group.ReadRawAsync<float>(fields[0], values, levels, levels, CancellationToken.None);
+                if (values.Any(v => !float.IsFinite(v)))
+                    throw Unusable(name);
+                hash.AppendRows(values);
+            }
             rows += group.RowCount;
         }
         return rows;
@@ -132,5 +161,5 @@ internal sealed class ParquetEmbeddingWriter : IEmbeddingWriter
     }
 
     private static CliException Unusable(string name) =>
-        new($"{name}: not a readable partial .parquet file of this tool; delete it or drop --resume.");
+        new($"{name}: not a readable partial .parquet file of this tool; delete it, or pass --overwrite to start over.");
 }

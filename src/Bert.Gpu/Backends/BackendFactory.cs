@@ -17,6 +17,7 @@ public static class BackendFactory
     /// <exception cref="BackendUnavailableException">A device is absent or cannot run the encoder here.</exception>
     public static IReadOnlyList<IComputeBackend> CreateAll(string device, int threads = 0)
     {
+        device = device.Trim().ToLowerInvariant(); // --device CPU as well as --pooling MEAN
         if (device == "cuda:all")
             return IlgpuBackends.OpenAllCuda();
         if (device.StartsWith("cuda:", StringComparison.Ordinal))
@@ -28,7 +29,7 @@ public static class BackendFactory
 
     /// <summary>Creates the backend for <paramref name="device"/>.</summary>
     /// <param name="device">
-    /// One of <see cref="DeviceNames"/>: <c>auto</c> takes the first CUDA GPU, else an OpenCL GPU, else the host backend
+    /// One of <see cref="DeviceNames"/> (any case): <c>auto</c> takes the first CUDA GPU, else an OpenCL GPU, else the host backend
     /// (an OpenCL CPU runtime such as PoCL only when <c>opencl</c> is asked for: the host backend beats it);
     /// <c>ilgpu-cpu</c> is ILGPU's thread-per-GPU-thread emulator, for debugging kernels only.
     /// </param>
@@ -37,7 +38,7 @@ public static class BackendFactory
     /// <exception cref="BackendUnavailableException">The device is absent or cannot run the encoder here.</exception>
     public static IComputeBackend Create(string device, int threads = 0)
     {
-        switch (device)
+        switch (device.Trim().ToLowerInvariant())
         {
             case "cpu":
                 return new HostBackend(threads);

@@ -28,6 +28,18 @@ public sealed class FloatTensor
     /// <summary>True when the tensor has exactly these dimensions.</summary>
     public bool HasShape(params int[] shape) => Shape.AsSpan().SequenceEqual(shape);
 
+    /// <summary>The multi-index of flat element <paramref name="index"/> as <c>[i,j]</c>, for messages.</summary>
+    public string IndexText(long index)
+    {
+        var parts = new long[Shape.Length];
+        for (var d = Shape.Length - 1; d >= 0; d--)
+        {
+            parts[d] = Shape[d] == 0 ? 0 : index % Shape[d];
+            index = Shape[d] == 0 ? 0 : index / Shape[d];
+        }
+        return $"[{string.Join(",", parts)}]";
+    }
+
     /// <summary>The shape as <c>[a,b]</c>, for messages.</summary>
     public string ShapeText => $"[{string.Join(",", Shape)}]";
 }

@@ -22,6 +22,8 @@ internal sealed class BatchScheduler : IDisposable
     private readonly int _width;
     private readonly Task _batcher;
     private readonly Task[] _workers;
+    private int _batchesFormed;
+    private int _waitingCount; // the single-reader channel cannot count its items
 
     /// <param name="encoders">One encoder per device; each gets its own worker.</param>
     /// <param name="pooling">Pooling of every sequence.</param>
@@ -38,6 +40,16 @@ internal sealed class BatchScheduler : IDisposable
         _batcher = Task.Run(RunBatcherAsync);
         _workers = encoders.Select(e => Task.Run(() => RunWorkerAsync(e, pooling, normalize))).ToArray();
     }
+
+    /// <summary>
+    /// Batches the batcher has cut so far, counted before each is staged. Once it moves, the batcher has finished
+    /// taking that window from the waiting queue: tests read it to bring the pipeline into a known state. Nothing in
+    /// the product depends on it.
+    /// </summary>
+    internal int BatchesFormed => Volatile.Read(ref _batchesFormed);
+
+    /// <summary>Sequences submitted and not yet taken into a window (for tests: checks that a held queue held).</summary>
+    internal int Waiting => Volatile.Read(ref _waitingCount);
 
     /// <summary>Queues <paramref name="sequences"/>; the task yields their pooled rows <c>[count, width]</c> in order.</summary>
     public Task<float[]> Submit(IReadOnlyList<TokenizedText> sequences, CancellationToken cancellation)
@@ -60,8 +72,14 @@ internal sealed class BatchScheduler : IDisposable
             request.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
         }
         for (var i = 0; i < sequences.Count; i++)
+        {
+            Interlocked.Increment(ref _waitingCount);
             if (!_waiting.Writer.TryWrite(new ScheduledSequence(sequences[i], request, i)))
+            {
+                Interlocked.Decrement(ref _waitingCount);
                 throw new ObjectDisposedException(nameof(BatchScheduler), "The scheduler has been shut down.");
+            }
+        }
         return request.Task;
     }
 
@@ -76,6 +94,7 @@ internal sealed class BatchScheduler : IDisposable
                 var windowTokens = 0L;
                 while (windowTokens < _limits.LookAheadTokens && _waiting.Reader.TryRead(out var sequence))
                 {
+                    Interlocked.Decrement(ref _waitingCount);
                     if (sequence.Owner.IsAbandoned)
                     {
                         sequence.Owner.Cancel();
@@ -86,7 +105,10 @@ internal sealed class BatchScheduler : IDisposable
                 }
                 window.Sort((a, b) => b.Length.CompareTo(a.Length));
                 foreach (var batch in Cut(window))
+                {
+                    Interlocked.Increment(ref _batchesFormed);
                     await _staged.Writer.WriteAsync(Stage(batch)).ConfigureAwait(false);
+                }
                 window.Clear();
             }
         }

@@ -52,9 +52,13 @@ internal static class HuggingFaceConfigReader
     {
         if (!root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null)
             return null;
-        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n)
-            ? n
-            : throw new ModelFormatException(path, $"'{key}' is {value.GetRawText()}, not an integer.");
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n))
+            return n;
+        // An integer that does not fit (1000000000000) is out of range, not "not an integer".
+        var tooLarge = value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var d) && d == decimal.Truncate(d);
+        throw new ModelFormatException(path, tooLarge
+            ? $"'{key}' is {value.GetRawText()}, out of range (at most {int.MaxValue}); check the value."
+            : $"'{key}' is {value.GetRawText()}, not an integer.");
     }
 
     private static float? OptionalFloat(string path, JsonElement root, string key)

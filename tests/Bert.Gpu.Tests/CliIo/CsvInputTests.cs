@@ -25,7 +25,7 @@ public sealed class CsvInputTests : IDisposable
             "8,a \"literal\" quote,v");
         Assert.Equal(
             ["plain", "with, comma", "say \"hi\"", "two\r\nlines\nmixed", "", "", "ü 日本語 🙂", "a \"literal\" quote"],
-            TextSources.Open(path, null, "text"));
+            InputTexts.Open(path, null, "text"));
     }
 
     [Fact]
@@ -33,14 +33,14 @@ public sealed class CsvInputTests : IDisposable
     {
         var path = _dir.File("in.csv");
         File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. "\"text\"\nfirst\n\"\"\n"u8]);
-        Assert.Equal(["first", ""], TextSources.Open(path, null, "text"));
+        Assert.Equal(["first", ""], InputTexts.Open(path, null, "text"));
     }
 
     [Fact]
     public void MissingColumn_IsReportedAtOpen()
     {
         var path = _dir.Write("in.csv", "id,body\n1,a\n");
-        var error = Assert.Throws<CliException>(() => TextSources.Open(path, null, "text"));
+        var error = Assert.Throws<CliException>(() => InputTexts.Open(path, null, "text"));
         Assert.Equal($"{path}:1: no column \"text\" in the header (id, body); check --text-column.", error.Message);
     }
 
@@ -50,7 +50,7 @@ public sealed class CsvInputTests : IDisposable
     public void BadHeader_IsReportedAtOpen(string content, string expected)
     {
         var path = _dir.Write("in.csv", content);
-        var error = Assert.Throws<CliException>(() => TextSources.Open(path, null, "text"));
+        var error = Assert.Throws<CliException>(() => InputTexts.Open(path, null, "text"));
         Assert.Equal(path + expected, error.Message);
     }
 
@@ -62,7 +62,7 @@ public sealed class CsvInputTests : IDisposable
     public void BadRecords_NameTheirFirstLine(string content, string expected)
     {
         var path = _dir.Write("in.csv", content);
-        var error = Assert.Throws<CliException>(() => TextSources.Open(path, null, "text").ToList());
+        var error = Assert.Throws<CliException>(() => InputTexts.Open(path, null, "text").ToList());
         Assert.Equal(path + expected, error.Message);
     }
 }

@@ -20,14 +20,14 @@ public sealed class OutputJobTests : IDisposable
     {
         var destination = _dir.File(file);
         var expected = new List<float>();
-        using (var job = OutputJob.Open(destination, Width, resume: false))
+        using (var job = JobFiles.Open(destination, Width, resume: false))
         {
-            Assert.Equal(0, job.RowsDone);
+            Assert.Equal(0, job.ResumedFrom.Rows);
             Assert.Equal(_dir.File($".{file}.partial"), job.PartialPath);
             for (var c = 0; c < Chunks.Length; c++)
             {
                 var rows = EmbeddingFiles.Rows(Chunks[c], Width, seed: c);
-                job.Write(rows);
+                job.Write(rows, "input");
                 expected.AddRange(rows);
                 Assert.False(File.Exists(destination));
             }
@@ -43,7 +43,7 @@ public sealed class OutputJobTests : IDisposable
     public void NoRows_CommitWritesAnEmptyFile(string file)
     {
         var destination = _dir.File(file);
-        using (var job = OutputJob.Open(destination, Width, resume: false))
+        using (var job = JobFiles.Open(destination, Width, resume: false))
             job.Commit();
         Assert.Empty(EmbeddingFiles.Read(destination, Width));
     }
@@ -52,8 +52,8 @@ public sealed class OutputJobTests : IDisposable
     [MemberData(nameof(Formats))]
     public void NoRows_DisposeLeavesNothing(string file)
     {
-        using (var job = OutputJob.Open(_dir.File(file), Width, resume: true))
-            job.Write([]);
+        using (var job = JobFiles.Open(_dir.File(file), Width, resume: true))
+            job.Write([], "input");
         Assert.Empty(_dir.Files());
     }
 
@@ -63,26 +63,26 @@ public sealed class OutputJobTests : IDisposable
     {
         var whole = _dir.File("whole" + Path.GetExtension(file));
         var destination = _dir.File(file);
-        using (var job = OutputJob.Open(whole, Width, resume: false))
+        using (var job = JobFiles.Open(whole, Width, resume: false))
         {
             for (var c = 0; c < Chunks.Length; c++)
-                job.Write(EmbeddingFiles.Rows(Chunks[c], Width, seed: c));
+                job.Write(EmbeddingFiles.Rows(Chunks[c], Width, seed: c), JobFiles.InputAfter(c));
             job.Commit();
         }
 
-        using (var job = OutputJob.Open(destination, Width, resume: false))
+        using (var job = JobFiles.Open(destination, Width, resume: false))
         {
-            job.Write(EmbeddingFiles.Rows(Chunks[0], Width, seed: 0));
-            job.Write(EmbeddingFiles.Rows(Chunks[1], Width, seed: 1));
+            job.Write(EmbeddingFiles.Rows(Chunks[0], Width, seed: 0), JobFiles.InputAfter(0));
+            job.Write(EmbeddingFiles.Rows(Chunks[1], Width, seed: 1), JobFiles.InputAfter(1));
         }
         Assert.False(File.Exists(destination));
         Assert.True(File.Exists(_dir.File($".{file}.partial")));
 
-        using (var job = OutputJob.Open(destination, Width, resume: true))
+        using (var job = JobFiles.Open(destination, Width, resume: true))
         {
-            Assert.Equal(4, job.RowsDone);
+            Assert.Equal(4, job.ResumedFrom.Rows);
             for (var c = 2; c < Chunks.Length; c++)
-                job.Write(EmbeddingFiles.Rows(Chunks[c], Width, seed: c));
+                job.Write(EmbeddingFiles.Rows(Chunks[c], Width, seed: c), JobFiles.InputAfter(c));
             job.Commit();
         }
 
@@ -99,15 +99,15 @@ public sealed class OutputJobTests : IDisposable
         var expected = new List<float>();
         for (var run = 0; run < 3; run++)
         {
-            using var job = OutputJob.Open(destination, Width, resume: true);
-            Assert.Equal(2 * run, job.RowsDone);
+            using var job = JobFiles.Open(destination, Width, resume: true);
+            Assert.Equal(2 * run, job.ResumedFrom.Rows);
             var rows = EmbeddingFiles.Rows(2, Width, seed: run);
-            job.Write(rows);
+            job.Write(rows, "input");
             expected.AddRange(rows);
         }
-        using (var job = OutputJob.Open(destination, Width, resume: true))
+        using (var job = JobFiles.Open(destination, Width, resume: true))
         {
-            Assert.Equal(6, job.RowsDone);
+            Assert.Equal(6, job.ResumedFrom.Rows);
             job.Commit();
         }
         Assert.Equal(expected, EmbeddingFiles.Read(destination, Width));
@@ -118,40 +118,41 @@ public sealed class OutputJobTests : IDisposable
     public void WithoutResume_APartialFileIsOverwritten(string file)
     {
         var destination = _dir.File(file);
-        using (var job = OutputJob.Open(destination, Width, resume: false))
-            job.Write(EmbeddingFiles.Rows(4, Width, seed: 1));
+        using (var job = JobFiles.Open(destination, Width, resume: false))
+            job.Write(EmbeddingFiles.Rows(4, Width, seed: 1), "input");
         var rows = EmbeddingFiles.Rows(2, Width, seed: 2);
-        using (var job = OutputJob.Open(destination, Width, resume: false))
+        using (var job = JobFiles.Open(destination, Width, resume: false))
         {
-            Assert.Equal(0, job.RowsDone);
-            job.Write(rows);
+            Assert.Equal(0, job.ResumedFrom.Rows);
+            job.Write(rows, "input");
             job.Commit();
         }
         Assert.Equal(rows, EmbeddingFiles.Read(destination, Width));
     }
 
     [Theory]
-    [InlineData("out.npy", "holds rows of width 5, this run's are 4")]
-    [InlineData("out.jsonl", "holds rows of width 5, this run's are 4")]
-    [InlineData("out.parquet", "holds rows of another width than this run's 4")]
-    public void ResumeWithAnotherWidth_IsRefused(string file, string expected)
+    [MemberData(nameof(Formats))]
+    public void ResumeWithAnotherWidth_IsRefusedNamingIt(string file)
     {
         var destination = _dir.File(file);
-        using (var job = OutputJob.Open(destination, Width, resume: false))
-            job.Write(EmbeddingFiles.Rows(2, Width, seed: 1));
-        var error = Assert.Throws<CliException>(() => OutputJob.Open(destination, 4, resume: true));
-        Assert.Equal($"{_dir.File($".{file}.partial")}: {expected}; delete it or drop --resume.", error.Message);
+        using (var job = JobFiles.Open(destination, Width, resume: false))
+            job.Write(EmbeddingFiles.Rows(2, Width, seed: 1), "input");
+        var error = Assert.Throws<CliException>(() => JobFiles.Open(destination, 4, resume: true));
+        Assert.Equal($"cannot resume {_dir.File($".{file}.partial")}: the embedding width was 5, now 4. " +
+            "Rerun with the options of the interrupted run, or pass --overwrite to start over.", error.Message);
     }
 
     [Theory]
-    [InlineData("out.npy", "not a partial .npy file of this tool")]
-    [InlineData("out.jsonl", "not a partial .jsonl file of this tool")]
-    [InlineData("out.parquet", "not a readable partial .parquet file of this tool")]
+    [InlineData("out.npy", "{0}: not a partial .npy file of this tool")]
+    [InlineData("out.jsonl", "{0}:1: not an embedding row of this tool (the partial file is damaged)")]
+    [InlineData("out.parquet", "{0}: not a readable partial .parquet file of this tool")]
     public void ResumeOfAForeignFile_IsRefusedAndTheFileKept(string file, string expected)
     {
+        using (var job = JobFiles.Open(_dir.File(file), Width, resume: false))
+            job.Write(EmbeddingFiles.Rows(2, Width, seed: 1), "input");
         var partial = _dir.Write($".{file}.partial", new string('#', 300) + "\n" + new string('#', 300) + "\n");
-        var error = Assert.Throws<CliException>(() => OutputJob.Open(_dir.File(file), Width, resume: true));
-        Assert.Equal($"{partial}: {expected}; delete it or drop --resume.", error.Message);
+        var error = Assert.Throws<CliException>(() => JobFiles.Open(_dir.File(file), Width, resume: true));
+        Assert.Equal(string.Format(expected, partial) + "; delete it, or pass --overwrite to start over.", error.Message);
         Assert.Equal(602, new FileInfo(partial).Length);
     }
 
@@ -159,7 +160,7 @@ public sealed class OutputJobTests : IDisposable
     public void UnknownFormat_ListsTheKnownOnes()
     {
         var destination = _dir.File("out.csv");
-        var error = Assert.Throws<CliException>(() => OutputJob.Open(destination, Width, resume: false));
+        var error = Assert.Throws<CliException>(() => JobFiles.Open(destination, Width, resume: false));
         Assert.Equal($"{destination}: unknown output format '.csv'; use {OutputJob.Formats}.", error.Message);
         Assert.Empty(_dir.Files());
     }
@@ -168,7 +169,7 @@ public sealed class OutputJobTests : IDisposable
     public void MissingFolder_IsAClearError()
     {
         var destination = Path.Combine(_dir.Path, "no", "out.npy");
-        var error = Assert.Throws<CliException>(() => OutputJob.Open(destination, Width, resume: false));
+        var error = Assert.Throws<CliException>(() => JobFiles.Open(destination, Width, resume: false));
         Assert.Equal($"{destination}: the output folder '{Path.GetDirectoryName(destination)}' does not exist.", error.Message);
     }
 
@@ -176,8 +177,8 @@ public sealed class OutputJobTests : IDisposable
     public void TwoJobsOnOneDestination_TheSecondIsRefused()
     {
         var destination = _dir.File("out.npy");
-        using var first = OutputJob.Open(destination, Width, resume: false);
-        var error = Assert.Throws<CliException>(() => OutputJob.Open(destination, Width, resume: true));
+        using var first = JobFiles.Open(destination, Width, resume: false);
+        var error = Assert.Throws<CliException>(() => JobFiles.Open(destination, Width, resume: true));
         Assert.StartsWith($"{first.PartialPath}: cannot open it (", error.Message);
         Assert.EndsWith($"); is another run writing {destination}?", error.Message);
     }

@@ -63,8 +63,8 @@ public sealed class TornTailTests : IDisposable
         var partial = Interrupt("out.parquet", chunks: 1);
         using (var stream = File.Open(partial, FileMode.Open))
             ParquetUndoLog.Save(_dir.File("saved.undo"), stream, FooterBytes(stream));
-        using (var job = OutputJob.Open(_dir.File("out.parquet"), Width, resume: true))
-            job.Write(EmbeddingFiles.Rows(Chunks[1], Width, seed: 1));
+        using (var job = JobFiles.Open(_dir.File("out.parquet"), Width, resume: true))
+            job.Write(EmbeddingFiles.Rows(Chunks[1], Width, seed: 1), JobFiles.InputAfter(1));
         File.Move(_dir.File("saved.undo"), partial + ".undo");
         ResumeAndFinish("out.parquet", expectedDone: 3);
     }
@@ -83,9 +83,9 @@ public sealed class TornTailTests : IDisposable
     /// <summary>Writes the first <paramref name="chunks"/> chunks and ends without a commit; returns the kept partial file.</summary>
     private string Interrupt(string file, int chunks)
     {
-        using var job = OutputJob.Open(_dir.File(file), Width, resume: false);
+        using var job = JobFiles.Open(_dir.File(file), Width, resume: false);
         for (var c = 0; c < chunks; c++)
-            job.Write(EmbeddingFiles.Rows(Chunks[c], Width, seed: c));
+            job.Write(EmbeddingFiles.Rows(Chunks[c], Width, seed: c), JobFiles.InputAfter(c));
         return job.PartialPath;
     }
 
@@ -93,14 +93,14 @@ public sealed class TornTailTests : IDisposable
     private void ResumeAndFinish(string file, int expectedDone)
     {
         var destination = _dir.File(file);
-        using (var job = OutputJob.Open(destination, Width, resume: true))
+        using (var job = JobFiles.Open(destination, Width, resume: true))
         {
-            Assert.Equal(expectedDone, job.RowsDone);
+            Assert.Equal(expectedDone, job.ResumedFrom.Rows);
             var c = 0;
             for (var done = 0; done < expectedDone; c++)
                 done += Chunks[c];
             for (; c < Chunks.Length; c++)
-                job.Write(EmbeddingFiles.Rows(Chunks[c], Width, seed: c));
+                job.Write(EmbeddingFiles.Rows(Chunks[c], Width, seed: c), JobFiles.InputAfter(c));
             job.Commit();
         }
         var expected = Enumerable.Range(0, Chunks.Length).SelectMany(c => EmbeddingFiles.Rows(Chunks[c], Width, seed: c));

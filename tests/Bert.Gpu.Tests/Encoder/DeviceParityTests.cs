@@ -20,7 +20,7 @@ public abstract class DeviceParityTests : OnnxRuntimeParityTests
 {
     private readonly BuiltInModelFixture _fixture;
 
-    protected DeviceParityTests(BuiltInModelFixture fixture) : base(fixture) => _fixture = fixture;
+    protected DeviceParityTests(BuiltInModelFixture fixture, int maxLength) : base(fixture, maxLength) => _fixture = fixture;
 
     [SkippableFact]
     public void LastHiddenStateMatchesTheHostBackend()
@@ -48,18 +48,18 @@ public abstract class DeviceParityTests : OnnxRuntimeParityTests
 
 [Trait("Category", "OpenCL")]
 [Collection(Kernels.OpenClDeviceCollection.Name)]
-public sealed class MiniLmOpenClParityTests(MiniLmOpenClFixture fixture) : DeviceParityTests(fixture), IClassFixture<MiniLmOpenClFixture>;
+public sealed class MiniLmOpenClParityTests(MiniLmOpenClFixture fixture) : DeviceParityTests(fixture, maxLength: 256), IClassFixture<MiniLmOpenClFixture>;
 
 [Trait("Category", "OpenCL")]
 [Collection(Kernels.OpenClDeviceCollection.Name)]
-public sealed class ArcticXsOpenClParityTests(ArcticXsOpenClFixture fixture) : DeviceParityTests(fixture), IClassFixture<ArcticXsOpenClFixture>;
+public sealed class ArcticXsOpenClParityTests(ArcticXsOpenClFixture fixture) : DeviceParityTests(fixture, maxLength: 512), IClassFixture<ArcticXsOpenClFixture>;
 
 [Trait("Category", "CUDA")]
 [Trait("Needs", "BuiltInModels")]
 [Collection(Kernels.CudaDeviceCollection.Name)]
-public sealed class MiniLmCudaParityTests(MiniLmCudaFixture fixture) : DeviceParityTests(fixture), IClassFixture<MiniLmCudaFixture>;
+public sealed class MiniLmCudaParityTests(MiniLmCudaFixture fixture) : DeviceParityTests(fixture, maxLength: 256), IClassFixture<MiniLmCudaFixture>;
 
 [Trait("Category", "CUDA")]
 [Trait("Needs", "BuiltInModels")]
 [Collection(Kernels.CudaDeviceCollection.Name)]
-public sealed class ArcticXsCudaParityTests(ArcticXsCudaFixture fixture) : DeviceParityTests(fixture), IClassFixture<ArcticXsCudaFixture>;
+public sealed class ArcticXsCudaParityTests(ArcticXsCudaFixture fixture) : DeviceParityTests(fixture, maxLength: 512), IClassFixture<ArcticXsCudaFixture>;

@@ -12,7 +12,8 @@ namespace Bert.Gpu.Tests.Encoder;
 /// OpenCL lane and on CUDA (DeviceParityTests.cs); without its device a device variant is skipped, or fails under the
 /// device's REQUIRE variable (<see cref="BuiltInModelFixture.Require"/>).
 /// </summary>
-public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture)
+/// <param name="maxLength">The model's max length by its model card (256 for MiniLM, 512 for arctic-xs).</param>
+public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture, int maxLength)
 {
     private IComputeBackend Backend => fixture.Require();
 
@@ -26,8 +27,9 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture)
         fixture.Require();
         var sequences = HeldOutTexts.Load(20, Model.MaxLength)
             .Select(t => t.Ids)
-            .Concat([LongSequence(Model.MaxLength), LongSequence(150), LongSequence(2)])
+            .Concat([LongSequence(150), LongSequence(2)])
             .Select(ids => new TokenizedText(ids, new int[ids.Length]))
+            .Concat(TruncatedAtMaxLength())
             .ToList();
         var expected = fixture.Oracle.LastHiddenState(sequences.Select(s => s.Ids).ToList(), sequences.Select(s => s.TypeIds).ToList());
 
@@ -71,11 +73,16 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture)
     public void EmbeddingsMatchHuggingFaceTokensOnnxRuntimeAndPooling()
     {
         fixture.Require();
-        var texts = HeldOutTexts.Load(40, Model.MaxLength);
+        // Held-out texts, and long ones the embedder must truncate at the max length as HuggingFace does.
+        var texts = HeldOutTexts.Load(40, Model.MaxLength).Concat(LongTexts.Load(maxLength)).ToList();
         var hidden = Model.Config.HiddenSize;
         var oracleRows = fixture.Oracle.LastHiddenState(texts.Select(t => t.Ids).ToList(), texts.Select(t => new int[t.Ids.Length]).ToList());
 
         using var embedder = new Embedder(Model, Backend);
+        Assert.Equal(maxLength, Model.MaxLength);
+        var lengths = embedder.Tokenize(texts.Select(t => t.Text).ToList()).Select(s => s.Ids.Length).ToArray();
+        Assert.Equal(texts.Select(t => t.Ids.Length), lengths);
+        Assert.True(lengths.Count(l => l == maxLength) >= 2, $"no text reached the max length {maxLength}: {string.Join(' ', lengths)}");
         var embeddings = embedder.Embed(texts.Select(t => t.Text).ToList());
 
         var offset = 0;
@@ -94,7 +101,23 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture)
     private static int[] LongSequence(int length)
     {
         var pieces = HeldOutTexts.Load(200, 512).SelectMany(t => t.Ids[1..^1]).Take(length - 2);
-        return [101, .. pieces, 102];
+        int[] ids = [101, .. pieces, 102];
+        Assert.Equal(length, ids.Length);
+        return ids;
+    }
+
+    /// <summary>
+    /// The fixture's long texts through the model's own tokenizer at its max length: each exactly
+    /// <c>maxLength</c> ids (every position embedding in use) and the very ids HuggingFace truncated them to.
+    /// </summary>
+    private List<TokenizedText> TruncatedAtMaxLength()
+    {
+        Assert.Equal(maxLength, Model.MaxLength);
+        var texts = LongTexts.Load(maxLength);
+        var sequences = texts.Select(t => Model.Tokenizer.Encode(t.Text, Model.MaxLength)).ToList();
+        Assert.Equal(Enumerable.Repeat(maxLength, texts.Count), sequences.Select(s => s.Ids.Length));
+        Assert.Equal(texts.Select(t => t.Ids), sequences.Select(s => s.Ids));
+        return sequences;
     }
 
     private float[] LastHiddenState(IReadOnlyList<TokenizedText> sequences)
@@ -107,6 +130,6 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture)
     }
 }
 
-public sealed class MiniLmParityTests(MiniLmFixture fixture) : OnnxRuntimeParityTests(fixture), IClassFixture<MiniLmFixture>;
+public sealed class MiniLmParityTests(MiniLmFixture fixture) : OnnxRuntimeParityTests(fixture, maxLength: 256), IClassFixture<MiniLmFixture>;
 
-public sealed class ArcticXsParityTests(ArcticXsFixture fixture) : OnnxRuntimeParityTests(fixture), IClassFixture<ArcticXsFixture>;
+public sealed class ArcticXsParityTests(ArcticXsFixture fixture) : OnnxRuntimeParityTests(fixture, maxLength: 512), IClassFixture<ArcticXsFixture>;

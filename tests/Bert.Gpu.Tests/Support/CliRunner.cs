@@ -10,6 +10,7 @@ internal static class CliRunner
     public static Result Run(params string[] args)
     {
         using var process = Start(args);
+        process.StandardInput.Close(); // `--input -` reads an empty input
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
@@ -20,12 +21,13 @@ internal static class CliRunner
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>Starts the program without waiting; the caller reads or discards its output.</summary>
+    /// <summary>Starts the program without waiting; the caller writes its input (<c>--input -</c>) and reads or discards its output.</summary>
     public static Process Start(params string[] args)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         var start = new ProcessStartInfo(dotnet)
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

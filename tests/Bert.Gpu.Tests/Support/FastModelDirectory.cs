@@ -14,13 +14,21 @@ internal static class FastModelDirectory
     public static readonly BertConfig Config = new(VocabSize: 30522, HiddenSize: 32, NumLayers: 2, NumHeads: 4,
         IntermediateSize: 64, MaxPositionEmbeddings: 128, TypeVocabSize: 2, LayerNormEps: 1e-12f);
 
-    public static void Write(string directory)
+    /// <param name="directory">Where to write config.json, vocab.txt and model.safetensors.</param>
+    /// <param name="seed">Seed of the random weights: another seed is another model of the same shape.</param>
+    /// <param name="tweak">Changes a tensor's values (by canonical name) before they are written, to break the model on purpose.</param>
+    public static void Write(string directory, int seed = 11, Action<string, float[]>? tweak = null)
     {
-        var random = new Random(11);
+        var random = new Random(seed);
         TinyHuggingFaceModel.WriteConfig(Path.Combine(directory, "config.json"), Config);
         File.WriteAllLines(Path.Combine(directory, "vocab.txt"), BuiltInModels.ReadVocab("minilm"));
         SafetensorsWriter.Write(Path.Combine(directory, "model.safetensors"), TinyHuggingFaceModel.Shapes(Config)
-            .Select(t => SafetensorsWriter.F32(t.Name, Reference.RandomVector(random, t.Shape.Aggregate(1, (a, b) => a * b), 0.3f), t.Shape))
+            .Select(t =>
+            {
+                var values = Reference.RandomVector(random, t.Shape.Aggregate(1, (a, b) => a * b), 0.3f);
+                tweak?.Invoke(t.Name, values);
+                return SafetensorsWriter.F32(t.Name, values, t.Shape);
+            })
             .ToList());
     }
 }

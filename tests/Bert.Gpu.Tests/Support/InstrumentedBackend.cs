@@ -4,19 +4,64 @@ using Bert.Gpu.Model;
 namespace Bert.Gpu.Tests.Support;
 
 /// <summary>
-/// The host backend with hooks on each forward pass (its first op, the embedding): it records batch shapes, can hold
-/// passes at a gate so work piles up in the queue, and can fail the next pass.
+/// The host backend with hooks on each forward pass (its first op, the embedding): it records every pass's shape as
+/// the pass starts, can hold passes at a gate (all of them, or all but a counted few) so work piles up in the queue,
+/// lets a test wait until a given number of passes have started, and can fail the next pass.
 /// </summary>
 internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBackend
 {
-    private readonly ManualResetEventSlim _gate = new(true);
+    /// <summary>A bound on every wait, so that a test whose gate logic is wrong fails instead of hanging.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(1);
+
+    private readonly object _lock = new();
+    private readonly List<(int Sequences, int Tokens)> _passes = [];
+    private int? _permits; // passes the gate still lets through; null = open
     private int _failNext;
 
-    public List<(int Sequences, int Tokens)> Passes { get; } = [];
+    /// <summary>Every pass started so far, in the order they started.</summary>
+    public IReadOnlyList<(int Sequences, int Tokens)> Passes
+    {
+        get
+        {
+            lock (_lock)
+                return _passes.ToArray();
+        }
+    }
 
-    public void Close() => _gate.Reset();
+    /// <summary>Holds every pass that starts from now on at the gate.</summary>
+    public void Close()
+    {
+        lock (_lock)
+            _permits = 0;
+    }
 
-    public void Open() => _gate.Set();
+    /// <summary>Lets <paramref name="passes"/> more held passes through; the one after them waits again.</summary>
+    public void Let(int passes)
+    {
+        lock (_lock)
+        {
+            if (_permits is { } p)
+                _permits = p + passes;
+            Monitor.PulseAll(_lock);
+        }
+    }
+
+    /// <summary>Lets every pass through, held or to come.</summary>
+    public void Open()
+    {
+        lock (_lock)
+        {
+            _permits = null;
+            Monitor.PulseAll(_lock);
+        }
+    }
+
+    /// <summary>Blocks until <paramref name="count"/> passes have started (a held pass counts: it has its shape).</summary>
+    public void WaitForPasses(int count)
+    {
+        lock (_lock)
+            WaitUntil(() => _passes.Count >= count, $"{count} passes to start");
+    }
 
     public void FailNextPass() => Interlocked.Exchange(ref _failNext, 1);
 
@@ -25,13 +70,29 @@ internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBacke
     public void EmbedLayerNorm(DeviceBatch batch, IDeviceBuffer wordEmbeddings, IDeviceBuffer positionEmbeddings, IDeviceBuffer typeEmbeddings,
         IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output)
     {
-        if (!_gate.Wait(TimeSpan.FromMinutes(1)))
-            throw new TimeoutException("The test never opened the gate.");
-        lock (Passes)
-            Passes.Add((batch.Sequences, batch.TotalTokens));
+        lock (_lock)
+        {
+            _passes.Add((batch.Sequences, batch.TotalTokens));
+            Monitor.PulseAll(_lock);
+            WaitUntil(() => _permits is not 0, "the test to open the gate");
+            if (_permits is { } p)
+                _permits = p - 1;
+        }
         if (Interlocked.Exchange(ref _failNext, 0) == 1)
             throw new InvalidOperationException("injected failure");
         inner.EmbedLayerNorm(batch, wordEmbeddings, positionEmbeddings, typeEmbeddings, gamma, beta, hidden, epsilon, output);
+    }
+
+    /// <summary>Waits on <see cref="_lock"/> (held by the caller) until <paramref name="condition"/> holds; every change pulses.</summary>
+    private void WaitUntil(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || !Monitor.Wait(_lock, left) && !condition())
+                throw new TimeoutException($"Waited {Patience.TotalSeconds:0} s for {what}.");
+        }
     }
 
     public IDeviceBuffer Allocate(int length) => inner.Allocate(length);
@@ -48,5 +109,7 @@ internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBacke
     public void Pool(DeviceBatch batch, IDeviceBuffer hidden, int width, PoolingMode mode, IDeviceBuffer output) =>
         inner.Pool(batch, hidden, width, mode, output);
     public void L2Normalize(IDeviceBuffer x, int rows, int width) => inner.L2Normalize(x, rows, width);
-    public void Dispose() => _gate.Dispose();
+
+    /// <summary>Opens the gate so that nothing stays held; the inner backend belongs to the caller.</summary>
+    public void Dispose() => Open();
 }

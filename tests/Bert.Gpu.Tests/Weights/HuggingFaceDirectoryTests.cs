@@ -47,15 +47,37 @@ public sealed class HuggingFaceDirectoryTests : IDisposable
     [Fact]
     public void ShardedWeightsAreJoined()
     {
-        var entries = TinyHuggingFaceModel.Entries();
+        // Every tensor gets its own values (tensor k holds k + i/64, exact in fp32), so one read from the wrong shard
+        // or at the wrong offset cannot pass for another of its shape. The shards split the list inside layer 0.
+        var shapes = TinyHuggingFaceModel.Shapes(TinyHuggingFaceModel.Config).ToList();
+        var values = shapes.Select((t, k) => Enumerable.Range(0, t.Shape.Aggregate(1, (a, b) => a * b)).Select(i => k + i / 64f).ToArray()).ToList();
+        List<SafetensorsWriter.Entry> entries =
+        [
+            .. shapes.Select((t, k) => SafetensorsWriter.F32("bert." + t.Name, values[k], t.Shape)),
+            new("bert.embeddings.position_ids", "I64", [1, 6], new byte[48]),
+        ];
+        var half = entries.Count / 2;
         TinyHuggingFaceModel.Write(_dir, entries);
         File.Delete(_dir.File("model.safetensors"));
-        var half = entries.Count / 2;
         SafetensorsWriter.Write(_dir.File("model-00001-of-00002.safetensors"), entries[..half]);
         SafetensorsWriter.Write(_dir.File("model-00002-of-00002.safetensors"), entries[half..]);
         var map = entries.Select((e, i) => $"\"{e.Name}\": \"model-0000{(i < half ? 1 : 2)}-of-00002.safetensors\"");
         File.WriteAllText(_dir.File("model.safetensors.index.json"), $"{{\"metadata\": {{}}, \"weight_map\": {{{string.Join(",", map)}}}}}");
-        Assert.Equal(TinyHuggingFaceModel.Config, ModelLoader.Load(_dir.Path).Config);
+        using var whole = new TempDirectory();
+        TinyHuggingFaceModel.Write(whole, entries);
+
+        var sharded = ModelLoader.Load(_dir.Path);
+        var single = ModelLoader.Load(whole.Path);
+
+        Assert.Equal(TinyHuggingFaceModel.Config, sharded.Config);
+        Assert.Equal(shapes.Select(t => t.Name).Order(), sharded.Tensors.Keys.Order());
+        for (var k = 0; k < shapes.Count; k++)
+        {
+            var tensor = sharded[shapes[k].Name];
+            Assert.Equal(shapes[k].Shape, tensor.Shape);
+            Assert.Equal(values[k], tensor.Data); // as written
+            Assert.Equal(single[shapes[k].Name].Data, tensor.Data); // as the one-file load reads them
+        }
     }
 
     [Fact]

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using Bert.Gpu.Cli.Input;
+using Bert.Gpu.Cli.Jobs;
+using Bert.Gpu.Cli.Output;
+using Bert.Gpu.Cli.Progress;
+
+namespace Bert.Gpu.Cli.Commands;
+
+/// <summary>
+/// The streaming loop of <c>embed</c>: the input is read lazily and once (a pipe works), cut into chunks; a few chunks
+/// are in flight in the shared batch scheduler at once (the next is tokenized while the current computes); rows are
+/// written in input order as their chunk completes, each chunk recorded in the job manifest with the running hash of
+/// the texts it came from. Memory stays bounded however large the input. A resumed job first re-reads the texts the
+/// partial output already covers and proves, by their hash, that they are the texts it was made from.
+/// </summary>
+internal static class EmbedJob
+{
+    /// <summary>Most texts in a chunk, the unit of writing and of resuming.</summary>
+    private const int ChunkTexts = 1024;
+
+    /// <summary>
+    /// Characters per chunk, per token of the device's batch budget: long documents make smaller chunks, so progress
+    /// and durable rows come every few seconds (not after 1,024 documents) and a chunk's texts stay a few MB at most.
+    /// About 8 characters make a token of English (fortunes: 103,620 tokens in 2,000 lines of ~430 KB).
+    /// </summary>
+    private const int ChunkCharsPerBatchToken = 8;
+
+    /// <summary>Chunks queued or computing at once: enough to keep the devices fed, few enough to bound memory.</summary>
+    private const int ChunksInFlight = 3;
+
+    private sealed record Chunk(Task<EmbeddingResult> Rows, long[] Lines, string InputSha256, long End);
+
+    /// <summary>Embeds the rest of <paramref name="input"/> into <paramref name="job"/>; null when <paramref name="stop"/> ended it early.</summary>
+    /// <exception cref="CliException">The input changed since the run a resume continues, or a text's embedding is not finite.</exception>
+    public static EmbedStats? Run(TextInput input, Embedder embedder, OutputJob job, CancellationToken stop)
+    {
+        using var texts = input.Texts.GetEnumerator();
+        using var inputHash = new RunningHash();
+        var startOffset = SkipResumed(texts, inputHash, input, job);
+        using var progress = ProgressReporter.ForStandardError(input.Length, job.ResumedFrom.Rows);
+        progress.StartedAt(startOffset);
+        var clock = Stopwatch.StartNew();
+        long embedded = 0, tokens = 0;
+        var inFlight = new Queue<Chunk>();
+        var chunkChars = Math.Max(1 << 16, ChunkCharsPerBatchToken * (long)embedder.MaxBatchTokens);
+
+        // Writes the oldest chunk; false when the stop cancelled it (it stays queued: nothing after it may be written,
+        // or rows would shift off their texts).
+        bool WriteNext()
+        {
+            var chunk = inFlight.Peek();
+            EmbeddingResult result;
+            try
+            {
+                result = chunk.Rows.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (NonFiniteEmbeddingException e)
+            {
+                throw new CliException($"{input.Name}:{chunk.Lines[e.Index]}: the embedding of this text came out NaN or infinite (the encoder overflowed on it), so no row is written for it; fix or remove the text", e);
+            }
+            inFlight.Dequeue();
+            job.Write(result.Rows, chunk.InputSha256);
+            var count = result.Rows.Length / embedder.Dimension;
+            embedded += count;
+            tokens += result.Tokens;
+            progress.Add(count, result.Tokens, chunk.End);
+            return true;
+        }
+
+        try
+        {
+            var more = true;
+            while (more && !stop.IsCancellationRequested)
+            {
+                var (chunkTexts, lines, end) = NextChunk(texts, inputHash, chunkChars, ref more);
+                if (chunkTexts.Count == 0)
+                    break;
+                inFlight.Enqueue(new Chunk(embedder.EmbedAsync(chunkTexts, stop), lines, inputHash.Current, end));
+                while (inFlight.Count >= ChunksInFlight)
+                    if (!WriteNext())
+                        break;
+            }
+            while (inFlight.Count > 0 && !stop.IsCancellationRequested)
+                if (!WriteNext())
+                    break;
+            if (stop.IsCancellationRequested)
+            {
+                // Chunks that finished before the stop are worth keeping; the rest were abandoned.
+                while (inFlight.Count > 0 && inFlight.Peek().Rows.IsCompletedSuccessfully)
+                    WriteNext();
+                progress.Finish();
+                return null;
+            }
+        }
+        finally
+        {
+            progress.Finish();
+            // Abandoned chunks end as cancelled; observe them so none reports an unobserved fault later.
+            foreach (var chunk in inFlight)
+                _ = chunk.Rows.Exception;
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        return new EmbedStats(embedded, tokens, seconds, seconds > 0 ? tokens / seconds : 0, embedder.DeviceName);
+    }
+
+    /// <summary>Reads the texts the resumed partial output already covers, proving by their hash that they are the same; returns the input offset after them.</summary>
+    private static long SkipResumed(IEnumerator<InputText> texts, RunningHash inputHash, TextInput input, OutputJob job)
+    {
+        var from = job.ResumedFrom;
+        if (from.Rows == 0)
+            return 0;
+        long skipped = 0, offset = 0, line = 0;
+        while (skipped < from.Rows)
+        {
+            if (!texts.MoveNext())
+                throw new CliException($"cannot resume {job.PartialPath}: it holds {from.Rows} rows, but {input.Name} now has only {skipped} texts — the input changed since the interrupted run. Restore that input, or pass --overwrite to start over.");
+            inputHash.AppendText(texts.Current.Text);
+            (offset, line) = (texts.Current.End, texts.Current.Line);
+            skipped++;
+        }
+        if (inputHash.Current != from.InputSha256)
+            throw new CliException($"cannot resume {job.PartialPath}: the first {from.Rows} texts of {input.Name} (to line {line}) are not those the interrupted run embedded — the input changed. Restore that input, or pass --overwrite to start over.");
+        Console.Error.WriteLine($"resuming after {from.Rows} rows already in {job.PartialPath} (the model, the options and the input's first {from.Rows} texts verified)");
+        return offset;
+    }
+
+    /// <summary>The next chunk: texts until <see cref="ChunkTexts"/> of them or <paramref name="maxChars"/> characters (at least one text), each appended to <paramref name="inputHash"/>.</summary>
+    internal static (List<string> Texts, long[] Lines, long End) NextChunk(IEnumerator<InputText> texts, RunningHash inputHash, long maxChars, ref bool more)
+    {
+        var chunk = new List<string>();
+        var lines = new List<long>();
+        long chars = 0, end = 0;
+        while (chunk.Count < ChunkTexts && chars < maxChars)
+        {
+            if (!texts.MoveNext())
+            {
+                more = false;
+                break;
+            }
+            var text = texts.Current;
+            inputHash.AppendText(text.Text);
+            chunk.Add(text.Text);
+            lines.Add(text.Line);
+            chars += text.Text.Length;
+            end = text.End;
+        }
+        return (chunk, [.. lines], end);
+    }
+}

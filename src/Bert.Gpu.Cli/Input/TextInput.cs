@@ -1,0 +1,123 @@
+namespace Bert.Gpu.Cli.Input;
+
+/// <summary>
+/// An opened input: the sequence of texts to embed, in input order, read lazily and only once, so a pipe or stdin
+/// (<c>-</c>) works as well as a file. Option mistakes, a missing file and a CSV header without the column are
+/// reported by <see cref="Open"/>; errors in the records as they are read.
+/// </summary>
+internal sealed class TextInput : IDisposable
+{
+    /// <summary>The <c>--input</c> value that means standard input.</summary>
+    public const string StandardInput = "-";
+
+    private readonly Stream _stream;
+
+    private TextInput(Stream stream, string name, string? path, InputFormat format, IEnumerable<InputText> texts)
+    {
+        _stream = stream;
+        Name = name;
+        Path = path;
+        Format = format;
+        Texts = texts;
+        Length = stream.CanSeek ? stream.Length : null;
+    }
+
+    /// <summary>What errors call the input: its path, or <c>stdin</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The input's full path; null for standard input.</summary>
+    public string? Path { get; }
+
+    /// <summary>The format in force (never <see cref="InputFormat.Auto"/>).</summary>
+    public InputFormat Format { get; }
+
+    /// <summary>Size in bytes when the input is a regular file; null for a pipe or a terminal, whose end is unknown.</summary>
+    public long? Length { get; }
+
+    /// <summary>The texts; enumerate once.</summary>
+    public IEnumerable<InputText> Texts { get; }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> (<see cref="StandardInput"/> for stdin). With <see cref="InputFormat.Auto"/> the
+    /// extension decides: <c>.jsonl</c>/<c>.ndjson</c> need <paramref name="textField"/>, <c>.csv</c> needs
+    /// <paramref name="textColumn"/>, any other extension is lines; a name without one (stdin, <c>/dev/stdin</c>,
+    /// <c>&lt;(cmd)</c>) is JSON Lines with <c>--text-field</c>, CSV with <c>--text-column</c>, else lines.
+    /// </summary>
+    public static TextInput Open(string path, InputFormat format, string? textField, string? textColumn)
+    {
+        var stdin = path == StandardInput;
+        var name = stdin ? "stdin" : path;
+        if (!stdin && Directory.Exists(path))
+            throw new CliException($"{name}: is a folder; --input takes a file (or - for standard input).");
+        if (!stdin && !File.Exists(path))
+            throw new CliException($"{name}: no such input file.");
+        format = Resolve(path, name, format, textField, textColumn);
+        var stream = stdin ? Console.OpenStandardInput() : OpenFile(path, name);
+        try
+        {
+            var lines = Utf8Lines.Read(stream, name);
+            var texts = format switch
+            {
+                InputFormat.Jsonl => JsonlTexts.Read(lines, name, textField!),
+                InputFormat.Csv => CsvTexts.Open(lines, name, textColumn!),
+                _ => lines.Select(line => new InputText(line.Number, line.Content, line.End)),
+            };
+            return new TextInput(stream, name, stdin ? null : System.IO.Path.GetFullPath(path), format, texts);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    private static InputFormat Resolve(string path, string name, InputFormat format, string? textField, string? textColumn)
+    {
+        if (format == InputFormat.Auto)
+        {
+            var extension = path == StandardInput ? "" : System.IO.Path.GetExtension(path).ToLowerInvariant();
+            format = extension switch
+            {
+                ".jsonl" or ".ndjson" => InputFormat.Jsonl,
+                ".csv" => InputFormat.Csv,
+                "" when textField is not null && textColumn is null => InputFormat.Jsonl,
+                "" when textColumn is not null && textField is null => InputFormat.Csv,
+                _ => InputFormat.Lines,
+            };
+        }
+        switch (format)
+        {
+            case InputFormat.Jsonl:
+                if (textColumn is not null)
+                    throw new CliException($"{name}: --text-column is for .csv input; name the JSON field with --text-field.");
+                if (textField is null)
+                    throw new CliException($"{name}: JSON Lines input needs --text-field NAME, the string field that holds the text.");
+                break;
+            case InputFormat.Csv:
+                if (textField is not null)
+                    throw new CliException($"{name}: --text-field is for .jsonl/.ndjson input; name the CSV column with --text-column.");
+                if (textColumn is null)
+                    throw new CliException($"{name}: CSV input needs --text-column NAME, the header of the column that holds the text.");
+                break;
+            default:
+                if (textField is not null || textColumn is not null)
+                    throw new CliException($"{name}: plain text input has one text per line; --text-field is for .jsonl/.ndjson and --text-column for .csv (or say --input-format jsonl|csv).");
+                break;
+        }
+        return format;
+    }
+
+    private static FileStream OpenFile(string path, string name)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0); // Utf8Lines reads whole blocks itself
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new CliException($"{name}: not allowed to read it; check its permissions.");
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+}
