@@ -248,8 +248,11 @@ if [[ -n $trx ]]; then
     counters=$(grep -o '<Counters [^>]*' "$trx" | head -n1)
     total=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
     executed=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
-    log "tests: total=${total:-?} executed=${executed:-?} passed=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters") failed=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")"
+    skipped=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")
+    log "tests: total=${total:-?} executed=${executed:-?} passed=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters") failed=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters") skipped=${skipped:-?}"
     [[ ${total:-0} -gt 0 && ${executed:-0} -gt 0 ]] || die 1 "no test ran (filter $FILTER matched nothing?)"
+    # With BERT_GPU_REQUIRE_OPENCL=1 a device test cannot skip (it fails); a skip here means a test skipped for a reason of its own.
+    [[ ${skipped:-0} -eq 0 ]] || die 1 "$skipped test(s) were skipped in the lane, where every OpenCL test must run"
 else
     log "tests: WARNING: no .trx under $ROOT$RESULTS_IN_ROOT, cannot check that tests ran (did extra args move --results-directory?)"
 fi

@@ -1,4 +1,9 @@
 using Bert.Gpu.DeviceCheck;
+using Bert.Gpu.DeviceCheck.Tests;
+
+// `tests …` runs the xunit test suite's device tests in-process (TestCommand); anything else is the device check.
+if (args is ["tests", .. var testArgs])
+    return TestCommand.Run(testArgs);
 
 // Exit status: 0 all checks passed, 1 a check (or the timings) failed, 2 usage error, 3 device unavailable, 4 crashed.
 CheckOptions options;

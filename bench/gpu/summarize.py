@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Merges DeviceCheck's and torch_baseline.py's JSON into one Markdown summary: checks, then ours vs PyTorch.
+"""Merges DeviceCheck's, the CUDA tests' and torch_baseline.py's JSON into one Markdown summary: checks, the xunit CUDA
+tests, then ours vs PyTorch.
 
-    python3 bench/gpu/summarize.py --devicecheck DIR/devicecheck.json --torch DIR/torch.json --out DIR/summary.md
+    python3 bench/gpu/summarize.py --devicecheck DIR/devicecheck.json --torch DIR/torch.json [--tests DIR/tests.json] \
+        --out DIR/summary.md
 
-Either input may be missing or broken (a run that failed early): the summary says so and shows the rest.
+Any input may be missing or broken (a run that failed early): the summary says so and shows the rest.
 Speed ratio = torch time / our time: above 1 we are faster. The like-for-like torch variant is fp32 with TF32 off.
 """
 import argparse
@@ -83,6 +85,24 @@ def check_table(ours):
     return rows + [""]
 
 
+def test_table(tests):
+    """The xunit CUDA tests (Bert.Gpu.DeviceCheck tests): counts, then every failure with its message."""
+    rows = [f"## CUDA tests (`Bert.Gpu.DeviceCheck tests --filter \"{tests.get('filter')}\"`, "
+            f"BERT_GPU_REQUIRE_CUDA={(tests.get('environment') or {}).get('BERT_GPU_REQUIRE_CUDA') or 'unset'})", "",
+            f"{tests.get('passed', 0)} passed, {tests.get('failed', 0)} failed, {tests.get('skipped', 0)} skipped "
+            f"in {number(tests.get('seconds')):.0f} s: {tests.get('verdict')} (exit {tests.get('exitCode')})", ""]
+    rows += [f"- error outside the tests: {e}" for e in tests.get("errors", [])]
+    failed = [t for t in tests.get("tests", []) if t.get("outcome") != "passed"]
+    if failed:
+        rows += ["| test | outcome | message |", "|---|---|---|"]
+        for t in failed[:40]:
+            message = (t.get("message") or "").replace("|", "\\|").replace("\n", " ")
+            rows.append(f"| {t['name']} | {t['outcome']} | {message[:300]} |")
+        if len(failed) > 40:
+            rows.append(f"| … {len(failed) - 40} more in tests.json | | |")
+    return rows + [""]
+
+
 def timing_table(ours, torch):
     theirs = {(t["kind"], t["name"]): t for t in (torch or {}).get("timings", [])}
     mine = {(t["kind"], t["name"]): t for t in (ours or {}).get("timings", [])}
@@ -112,13 +132,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devicecheck", required=True)
     parser.add_argument("--torch", required=True)
+    parser.add_argument("--tests")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     ours, ours_problem = load(args.devicecheck)
     torch, torch_problem = load(args.torch)
-    lines = header(ours, torch, [p for p in (ours_problem, torch_problem) if p])
+    tests, tests_problem = load(args.tests) if args.tests else (None, None)
+    lines = header(ours, torch, [p for p in (ours_problem, tests_problem, torch_problem) if p])
     if ours:
         lines += check_table(ours)
+    if tests:
+        lines += test_table(tests)
     if ours or torch:
         lines += timing_table(ours, torch)
     with open(args.out, "w", encoding="utf-8") as f:

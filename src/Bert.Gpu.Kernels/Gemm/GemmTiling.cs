@@ -37,11 +37,13 @@ public readonly record struct GemmTiling(int ThreadsX, int ThreadsY, int TileK)
     /// </summary>
     public const int MaxSharedFloats = 16 * (64 + 1) * 2;
 
-    /// <summary>
-    /// 64×64 blocks of 256 threads with 16-deep slices (8.3 KB of shared memory) on GPUs and OpenCL devices; 32×32
-    /// blocks of 64 threads on ILGPU's CPU emulator, where every thread is an OS thread and a barrier costs
-    /// milliseconds.
-    /// </summary>
+    /// <summary>64×64 blocks of 256 threads with 16-deep slices (8.3 KB of shared memory): what GPUs and OpenCL devices get.</summary>
+    public static GemmTiling Device { get; } = new(16, 16, 16);
+
+    /// <summary>32×32 blocks of 64 threads: ILGPU's CPU emulator, where every thread is an OS thread and a barrier costs milliseconds.</summary>
+    public static GemmTiling Emulator { get; } = new(8, 8, 8);
+
+    /// <summary><see cref="Emulator"/> on ILGPU's CPU emulator, <see cref="Device"/> everywhere else.</summary>
     public static GemmTiling For(Accelerator accelerator) =>
-        accelerator.AcceleratorType == AcceleratorType.CPU ? new(8, 8, 8) : new(16, 16, 16);
+        accelerator.AcceleratorType == AcceleratorType.CPU ? Emulator : Device;
 }

@@ -4,7 +4,8 @@ using ILGPU;
 namespace Bert.Gpu.Kernels.Normalization;
 
 /// <summary>
-/// The LayerNorm of one row, in place, computed by one group (device code shared by the LayerNorm kernels). Two-pass fp32 statistics — the mean, then the mean of squared deviations — each summed through
+/// The LayerNorm of one row, in place, computed by one group (device code shared by the LayerNorm kernels). Two-pass fp32
+/// statistics — the mean (corrected by a second sum), then the mean of squared deviations — each summed through
 /// <see cref="GroupSum"/>, so the result is bit-for-bit reproducible.
 /// </summary>
 internal static class RowLayerNorm
@@ -21,6 +22,14 @@ internal static class RowLayerNorm
         for (var c = t; c < width; c += threads)
             sum += row[c];
         var mean = GroupSum.Sum(sum) / width;
+        // The corrected two-pass mean: add back what the first sum's roundings lost. A constant row (variance 0) must
+        // come out as β, but its fp32 mean is typically an ulp or more off (the host's 8-lane sum puts a row of 1234.567
+        // at 1234.5665), and 1/√(variance + ε) turns that deviation into ±1 whenever it exceeds √ε (1e-6 for BERT's
+        // ε = 1e-12): β ± γ. The deviations from the rounded mean are exact, and their mean lands it on the row's value.
+        var residue = 0f;
+        for (var c = t; c < width; c += threads)
+            residue += row[c] - mean;
+        mean += GroupSum.Sum(residue) / width;
         var squares = 0f;
         for (var c = t; c < width; c += threads)
         {

@@ -1,22 +1,18 @@
 using Bert.Gpu.Tests.Support;
-using ILGPU;
-using ILGPU.Runtime.OpenCL;
 
 namespace Bert.Gpu.Tests.Cli;
 
-/// <summary><c>embed --device opencl</c> end to end, run by the OpenCL lane (elsewhere there is no device and nothing to run).</summary>
+/// <summary><c>embed --device opencl</c> end to end, run by the OpenCL lane (elsewhere skipped: there is no device).</summary>
 [Trait("Category", "OpenCL")]
 [Collection(Kernels.OpenClDeviceCollection.Name)]
 public sealed class CliOpenClTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("bert-gpu-cli-opencl-").FullName;
 
-    [Fact]
+    [SkippableFact]
     public void EmbedOnOpenClMatchesTheHostBackend()
     {
-        using (var probe = Context.Create(b => b.OpenCL()))
-            if (probe.GetCLDevices().Count == 0 && Environment.GetEnvironmentVariable("BERT_GPU_REQUIRE_OPENCL") != "1")
-                return;
+        DeviceRequirement.Require(TestDevice.OpenCL, DeviceRequirement.Probe(TestDevice.OpenCL));
         var input = Path.Combine(_dir, "in.txt");
         File.WriteAllLines(input, File.ReadLines(Path.Combine(RepoPaths.Root, "examples", "sentences.txt")));
 

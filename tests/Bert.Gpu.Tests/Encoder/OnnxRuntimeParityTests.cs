@@ -8,23 +8,23 @@ namespace Bert.Gpu.Tests.Encoder;
 
 /// <summary>
 /// A backend's encoder against ONNX Runtime on the model's own model.onnx, fed the ids HuggingFace tokenizers
-/// produced for held-out texts. Runs for the host backend on both built-in models and, in the OpenCL lane, for the
-/// ILGPU backend on PoCL; without that device the OpenCL variant has nothing to run and passes.
+/// produced for held-out texts. Runs for the host backend on both built-in models and, for the ILGPU backend, in the
+/// OpenCL lane and on CUDA (DeviceParityTests.cs); without its device a device variant is skipped, or fails under the
+/// device's REQUIRE variable (<see cref="BuiltInModelFixture.Require"/>).
 /// </summary>
 /// <param name="maxLength">The model's max length by its model card (256 for MiniLM, 512 for arctic-xs).</param>
 public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture, int maxLength)
 {
-    private IComputeBackend? Backend => fixture.Backend;
+    private IComputeBackend Backend => fixture.Require();
 
     private const float HiddenTolerance = 1e-4f;
 
     private BertModel Model => fixture.Model;
 
-    [Fact]
+    [SkippableFact]
     public void LastHiddenStateMatchesOnnxRuntimeOnAPackedBatch()
     {
-        if (Backend is null)
-            return;
+        fixture.Require();
         var sequences = HeldOutTexts.Load(20, Model.MaxLength)
             .Select(t => t.Ids)
             .Concat([LongSequence(150), LongSequence(2)])
@@ -38,11 +38,10 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture, int ma
         Assert.InRange(Reference.MaxAbsDiff(expected, actual), 0f, HiddenTolerance);
     }
 
-    [Fact]
+    [SkippableFact]
     public void PairsWithTokenTypesMatchOnnxRuntime()
     {
-        if (Backend is null)
-            return;
+        fixture.Require();
         var pairs = new[]
         {
             Model.Tokenizer.Encode("How do I reset my password?", "Open settings, choose Account, then Reset password.", 64),
@@ -54,11 +53,10 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture, int ma
         Assert.InRange(Reference.MaxAbsDiff(expected, LastHiddenState(pairs)), 0f, HiddenTolerance);
     }
 
-    [Fact]
+    [SkippableFact]
     public void PackedBatchGivesTheSameRowsAsOneByOne()
     {
-        if (Backend is null)
-            return;
+        fixture.Require();
         var sequences = HeldOutTexts.Load(12, Model.MaxLength)
             .Select(t => new TokenizedText(t.Ids, new int[t.Ids.Length])).ToList();
         var packed = LastHiddenState(sequences);
@@ -71,11 +69,10 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture, int ma
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public void EmbeddingsMatchHuggingFaceTokensOnnxRuntimeAndPooling()
     {
-        if (Backend is null)
-            return;
+        fixture.Require();
         // Held-out texts, and long ones the embedder must truncate at the max length as HuggingFace does.
         var texts = HeldOutTexts.Load(40, Model.MaxLength).Concat(LongTexts.Load(maxLength)).ToList();
         var hidden = Model.Config.HiddenSize;
@@ -125,7 +122,7 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture, int ma
 
     private float[] LastHiddenState(IReadOnlyList<TokenizedText> sequences)
     {
-        using var encoder = new BertEncoder(Model, Backend!);
+        using var encoder = new BertEncoder(Model, Backend);
         var batch = new PackedBatch(sequences);
         var output = new float[batch.TotalTokens * Model.Config.HiddenSize];
         encoder.LastHiddenState(batch, output);
@@ -136,7 +133,3 @@ public abstract class OnnxRuntimeParityTests(BuiltInModelFixture fixture, int ma
 public sealed class MiniLmParityTests(MiniLmFixture fixture) : OnnxRuntimeParityTests(fixture, maxLength: 256), IClassFixture<MiniLmFixture>;
 
 public sealed class ArcticXsParityTests(ArcticXsFixture fixture) : OnnxRuntimeParityTests(fixture, maxLength: 512), IClassFixture<ArcticXsFixture>;
-
-[Trait("Category", "OpenCL")]
-[Collection(Kernels.OpenClDeviceCollection.Name)]
-public sealed class MiniLmOpenClParityTests(MiniLmOpenClFixture fixture) : OnnxRuntimeParityTests(fixture, maxLength: 256), IClassFixture<MiniLmOpenClFixture>;

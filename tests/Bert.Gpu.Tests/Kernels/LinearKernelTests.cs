@@ -19,12 +19,15 @@ public class LinearKernelTests(CpuAccelerator cpu)
         Assert.True(Reference.MaxAbsDiff(expected, actual) < 2e-5f * MathF.Sqrt(inFeatures));
     }
 
-    [Fact]
-    public void GpuTilingMatchesNaiveReference()
+    [Theory]
+    [InlineData(13)] // one K slice, deeper than K
+    [InlineData(45)] // two full 16-deep slices and a partial one of 13
+    public void GpuTilingMatchesNaiveReference(int inFeatures)
     {
-        // The 64×64 tiling GPUs get, with a K slice deeper than K and several blocks along N and M.
-        var (expected, actual) = Run(new LinearKernel(cpu.Accelerator, new GemmTiling(16, 16, 16)), 70, 131, 13, true, true);
-        Assert.True(Reference.MaxAbsDiff(expected, actual) < 2e-5f * MathF.Sqrt(13));
+        // The tiling CUDA and OpenCL launch with (64×64 blocks): 131 columns are two full blocks and one of 3, 70 rows
+        // one full block and one of 6, so every block but one is partial along M or N.
+        var (expected, actual) = Run(new LinearKernel(cpu.Accelerator, GemmTiling.Device), 70, 131, inFeatures, true, true);
+        Assert.True(Reference.MaxAbsDiff(expected, actual) < 2e-5f * MathF.Sqrt(inFeatures));
     }
 
     [Fact]

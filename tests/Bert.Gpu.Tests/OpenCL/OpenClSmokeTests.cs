@@ -9,9 +9,8 @@ namespace Bert.Gpu.Tests.OpenCL;
 
 /// <summary>
 /// Smoke tests for ILGPU's OpenCL backend. They need an OpenCL 2.0+ device with the generic address space
-/// (PoCL 6 in the Debian 13 chroot of <c>.ci/opencl-lane.sh</c>). Elsewhere they find no compatible device
-/// and return early, saying so in the test output, unless <c>BERT_GPU_REQUIRE_OPENCL=1</c> (set by the
-/// lane) makes a missing device a failure.
+/// (PoCL 6 in the Debian 13 chroot of <c>.ci/opencl-lane.sh</c>). Elsewhere they are skipped with the reason, unless
+/// <c>BERT_GPU_REQUIRE_OPENCL=1</c> (set by the lane) makes a missing device a failure (<see cref="DeviceRequirement"/>).
 /// </summary>
 [Trait("Category", "OpenCL")]
 [Collection(Kernels.OpenClDeviceCollection.Name)]
@@ -19,18 +18,12 @@ public sealed class OpenClSmokeTests(ITestOutputHelper output)
 {
     private const int Tile = 16;
 
-    private static bool DeviceRequired => Environment.GetEnvironmentVariable("BERT_GPU_REQUIRE_OPENCL") == "1";
-
-    [Fact]
+    [SkippableFact]
     public void ACompatibleDeviceIsVisible()
     {
+        DeviceRequirement.Require(TestDevice.OpenCL, DeviceRequirement.Probe(TestDevice.OpenCL));
         using var context = Context.Create(b => b.OpenCL());
         var devices = context.GetCLDevices();
-        if (devices.Count == 0)
-        {
-            NoDevice();
-            return;
-        }
         foreach (var device in devices)
         {
             output.WriteLine(
@@ -44,17 +37,13 @@ public sealed class OpenClSmokeTests(ITestOutputHelper output)
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(64, 64, 64)]
     [InlineData(37, 53, 29)] // edges that are not multiples of the tile
     public void TiledMatMulWithSharedMemoryMatchesTheCpu(int m, int n, int k)
     {
+        DeviceRequirement.Require(TestDevice.OpenCL, DeviceRequirement.Probe(TestDevice.OpenCL));
         using var context = Context.Create(b => b.OpenCL());
-        if (context.GetCLDevices().Count == 0)
-        {
-            NoDevice();
-            return;
-        }
         using var accelerator = context.CreateCLAccelerator(0);
         output.WriteLine($"accelerator: {accelerator.Name} ({accelerator.PlatformName}, OpenCL C {accelerator.CVersion})");
 
@@ -118,34 +107,5 @@ public sealed class OpenClSmokeTests(ITestOutputHelper output)
         }
         if (row < m && col < n)
             c[row * n + col] = acc;
-    }
-
-    private void NoDevice()
-    {
-        const string message =
-            "No OpenCL device with OpenCL C 2.0+ and the generic address space is visible " +
-            "(ILGPU's OpenCL backend needs one; PoCL 6 has it, Debian 12's PoCL 3.1 does not). " +
-            "Run .ci/opencl-lane.sh to test in a Debian 13 chroot with PoCL 6.";
-        var all = DescribeAllDevices();
-        if (DeviceRequired)
-            Assert.Fail($"BERT_GPU_REQUIRE_OPENCL=1: {message} Devices seen: {all}");
-        output.WriteLine($"SKIPPED: {message} Devices seen: {all}");
-    }
-
-    /// <summary>Every OpenCL device, compatible or not, for the message when none is usable.</summary>
-    private static string DescribeAllDevices()
-    {
-        try
-        {
-            using var context = Context.Create(b => b.OpenCL(_ => true));
-            var seen = new List<string>();
-            foreach (var d in context.GetCLDevices())
-                seen.Add($"{d.Name} [{d.PlatformName} {d.PlatformVersion}, C {d.CVersion}, generic AS {d.Capabilities.GenericAddressSpace}]");
-            return seen.Count == 0 ? "none (no OpenCL platform, ICD or libOpenCL.so.1)" : string.Join("; ", seen);
-        }
-        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or InvalidOperationException)
-        {
-            return $"none ({e.GetType().Name}: {e.Message})";
-        }
     }
 }

@@ -2,59 +2,69 @@ using Bert.Gpu.Backends;
 using Bert.Gpu.Backends.Host;
 using Bert.Gpu.Model;
 using Bert.Gpu.Weights;
-using ILGPU;
-using ILGPU.Runtime.OpenCL;
 
 namespace Bert.Gpu.Tests.Support;
 
 /// <summary>
 /// A built-in model loaded once per test class, with ONNX Runtime on the same model.onnx beside it, and the backend
-/// under test — or, for a device this machine lacks, the reason it is missing (the OpenCL lane always has one).
+/// under test. For a device this machine lacks nothing is loaded: <see cref="Require"/> skips the test, or fails it
+/// under the device's REQUIRE variable (<see cref="DeviceRequirement"/>).
 /// </summary>
 public abstract class BuiltInModelFixture : IDisposable
 {
-    protected BuiltInModelFixture(string name, Func<IComputeBackend> backend)
+    private readonly TestDevice? _device;
+    private readonly BertModel? _model;
+    private readonly OnnxRuntimeOracle? _oracle;
+    private readonly IComputeBackend? _backend;
+
+    /// <param name="name">The built-in model.</param>
+    /// <param name="device">The device the backend needs, or null for the host backend.</param>
+    /// <param name="backend">Opens the backend under test; a device that exists but will not start throws, failing the class.</param>
+    protected BuiltInModelFixture(string name, TestDevice? device, Func<IComputeBackend> backend)
     {
-        Model = ModelLoader.Load(name);
-        Oracle = new OnnxRuntimeOracle(BuiltInModels.ReadOnnx(name), Model.Config.HiddenSize);
-        try
-        {
-            Backend = backend();
-        }
-        catch (BackendUnavailableException e) when (Environment.GetEnvironmentVariable("BERT_GPU_REQUIRE_OPENCL") != "1")
-        {
-            Missing = e.Message;
-        }
+        _device = device;
+        Missing = device is { } d ? DeviceRequirement.Probe(d) : null;
+        if (Missing is not null)
+            return;
+        _model = ModelLoader.Load(name);
+        _oracle = new OnnxRuntimeOracle(BuiltInModels.ReadOnnx(name), _model.Config.HiddenSize);
+        _backend = backend();
     }
 
-    public BertModel Model { get; }
+    /// <summary>Why the device is missing, or null.</summary>
+    public string? Missing { get; }
 
-    internal OnnxRuntimeOracle Oracle { get; }
+    public BertModel Model => _model ?? throw new InvalidOperationException("No model without the device: call Require first.");
+
+    internal OnnxRuntimeOracle Oracle => _oracle ?? throw new InvalidOperationException("No oracle without the device: call Require first.");
 
     /// <summary>The backend under test; null when <see cref="Missing"/> says why.</summary>
-    public IComputeBackend? Backend { get; }
+    public IComputeBackend? Backend => _backend;
 
-    public string? Missing { get; }
+    /// <summary>The backend under test, once the device requirement is met (see the class summary).</summary>
+    public IComputeBackend Require()
+    {
+        if (_device is { } device)
+            DeviceRequirement.Require(device, Missing);
+        return _backend!;
+    }
 
     public void Dispose()
     {
-        Oracle.Dispose();
-        Backend?.Dispose();
+        _oracle?.Dispose();
+        _backend?.Dispose();
         GC.SuppressFinalize(this);
-    }
-
-    /// <summary>The ILGPU backend on the first OpenCL device, or <see cref="BackendUnavailableException"/>.</summary>
-    protected static IComputeBackend OpenCl()
-    {
-        using (var probe = Context.Create(b => b.OpenCL()))
-            if (probe.GetCLDevices().Count == 0)
-                throw new BackendUnavailableException("no OpenCL 2.0+ device with generic address space on this machine (the OpenCL lane runs PoCL 6)");
-        return BackendFactory.Create("opencl");
     }
 }
 
-public sealed class MiniLmFixture() : BuiltInModelFixture("minilm", () => new HostBackend());
+public sealed class MiniLmFixture() : BuiltInModelFixture("minilm", null, () => new HostBackend());
 
-public sealed class ArcticXsFixture() : BuiltInModelFixture("arctic-xs", () => new HostBackend());
+public sealed class ArcticXsFixture() : BuiltInModelFixture("arctic-xs", null, () => new HostBackend());
 
-public sealed class MiniLmOpenClFixture() : BuiltInModelFixture("minilm", OpenCl);
+public sealed class MiniLmOpenClFixture() : BuiltInModelFixture("minilm", TestDevice.OpenCL, () => BackendFactory.Create("opencl"));
+
+public sealed class ArcticXsOpenClFixture() : BuiltInModelFixture("arctic-xs", TestDevice.OpenCL, () => BackendFactory.Create("opencl"));
+
+public sealed class MiniLmCudaFixture() : BuiltInModelFixture("minilm", TestDevice.Cuda, () => BackendFactory.Create("cuda"));
+
+public sealed class ArcticXsCudaFixture() : BuiltInModelFixture("arctic-xs", TestDevice.Cuda, () => BackendFactory.Create("cuda"));

@@ -1,0 +1,105 @@
+using Bert.Gpu.Backends;
+using Bert.Gpu.Model;
+using Xunit.Abstractions;
+
+namespace Bert.Gpu.Tests.Kernels;
+
+/// <summary>
+/// The kernels at BERT-base and MiniLM layer sizes on a device, held to the host backend through the same
+/// <see cref="BackendParity"/> checks the CPU emulator runs at tiny shapes, and to a double-precision reference on the
+/// <see cref="AdversarialNumerics"/> inputs. Each test first passes <see cref="DeviceFixture.Require"/>: skipped without
+/// the device, failed without it under the device's REQUIRE variable.
+/// </summary>
+public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper output)
+{
+    /// <summary>Device vs host on random inputs at the encoder's scales (the lane's op tolerance since day one).</summary>
+    private const float OpTolerance = 1e-4f;
+
+    [SkippableTheory]
+    [InlineData(256, 1152, 384, Activation.None, false)] // MiniLM QKV
+    [InlineData(256, 1536, 384, Activation.Gelu, false)] // MiniLM FFN up
+    [InlineData(256, 384, 1536, Activation.None, true)] // MiniLM FFN down + residual
+    [InlineData(256, 3072, 768, Activation.Gelu, false)] // BERT-base FFN up
+    [InlineData(256, 768, 3072, Activation.None, true)] // BERT-base FFN down + residual
+    [InlineData(37, 53, 29, Activation.Gelu, true)] // odd edges
+    [InlineData(128, 64, 32, Activation.None, false)] // two row blocks × two K slices: wrong on PoCL with dynamic shared memory
+    public void LinearMatchesHost(int rows, int outFeatures, int inFeatures, Activation activation, bool residual) =>
+        Check(b => BackendParity.Linear(b, device.Host, rows, outFeatures, inFeatures, activation, residual), OpTolerance,
+            $"linear {rows}×{outFeatures}×{inFeatures} {activation}{(residual ? " +residual" : "")}");
+
+    [SkippableTheory]
+    [InlineData(new[] { 128, 128, 128, 128, 128, 128, 128, 128 }, 12, 64)] // BERT-base, 8 × 128
+    [InlineData(new[] { 128, 1, 77, 33, 128 }, 12, 32)] // MiniLM heads, ragged
+    [InlineData(new[] { 512, 3 }, 12, 64)] // the longest sequence BERT takes
+    public void AttentionMatchesHost(int[] lengths, int heads, int headDim) =>
+        Check(b => BackendParity.Attention(b, device.Host, lengths, heads, headDim), OpTolerance,
+            $"attention [{string.Join(",", lengths)}] × {heads} × {headDim}");
+
+    [SkippableTheory]
+    [InlineData(256, 768)]
+    [InlineData(256, 384)]
+    [InlineData(256, 383)] // not a multiple of the 128-thread group: the last pass has 127 active threads
+    [InlineData(256, 385)] // one column past it: a pass with a single active thread
+    public void LayerNormMatchesHost(int rows, int width) =>
+        Check(b => BackendParity.LayerNorm(b, device.Host, rows, width), OpTolerance, $"layernorm {rows}×{width}");
+
+    [SkippableTheory]
+    [InlineData(PoolingMode.Cls, 768)]
+    [InlineData(PoolingMode.Mean, 768)]
+    [InlineData(PoolingMode.Max, 768)]
+    [InlineData(PoolingMode.Mean, 383)] // a last group of 128 columns with 127 in range
+    [InlineData(PoolingMode.Max, 385)] // a last group with one
+    [InlineData(PoolingMode.Cls, 385)]
+    public void PoolAndNormalizeMatchHost(PoolingMode mode, int width) =>
+        Check(b => BackendParity.Pool(b, device.Host, [128, 1, 77, 128], width, mode, normalize: true), 1e-5f, $"pool {mode} × {width} + L2");
+
+    [SkippableFact]
+    public void MiniLmShapedEncoderMatchesHost() =>
+        Check(b => BackendParity.Encoder(b, device.Host, TinyBert.Create(7, TinyBert.MiniLmShape), [128, 64, 17, 1]), OpTolerance,
+            "encoder at MiniLM-L6 shape, random weights");
+
+    [SkippableFact]
+    public void AttentionSurvivesLogitsBeyondExpRange() =>
+        Check(b => AdversarialNumerics.AttentionLogitsBeyondExpRange(b, OpTolerance));
+
+    [SkippableTheory]
+    [InlineData(384)]
+    [InlineData(385)]
+    public void LayerNormOfConstantRowsIsBeta(int width) => Check(b => AdversarialNumerics.ConstantLayerNormRows(b, width, OpTolerance));
+
+    [SkippableFact]
+    public void LinearWithLargeMagnitudesStaysWithinTheFp32Bound() =>
+        Check(b => AdversarialNumerics.LargeMagnitudeLinear(b, 70, 131, 300));
+
+    [SkippableTheory]
+    [InlineData(768)]
+    [InlineData(385)]
+    public void MaxPoolOfNegativeColumnsIsExact(int width) => Check(b => AdversarialNumerics.MaxPoolOfNegativeColumns(b, width));
+
+    private void Check(Func<IComputeBackend, float> run, float tolerance, string what)
+    {
+        var backend = device.Require();
+        var started = DateTime.UtcNow;
+        var difference = run(backend);
+        output.WriteLine($"{what} on {backend.DeviceName}: max |Δ| = {difference:g3} in {(DateTime.UtcNow - started).TotalSeconds:f1} s");
+        Assert.True(difference <= tolerance, $"{what}: max |Δ| = {difference} > {tolerance}");
+    }
+
+    private void Check(Func<IComputeBackend, NumericsVerdict> run)
+    {
+        var backend = device.Require();
+        var verdict = run(backend);
+        output.WriteLine($"{verdict} on {backend.DeviceName}");
+        Assert.True(verdict.Holds, verdict.ToString());
+    }
+}
+
+/// <summary>The device kernel tests on OpenCL (the OpenCL lane's PoCL 6).</summary>
+[Trait("Category", "OpenCL")]
+[Collection(OpenClDeviceCollection.Name)]
+public sealed class OpenClKernelTests(OpenClDevice opencl, ITestOutputHelper output) : DeviceKernelTests(opencl, output);
+
+/// <summary>The device kernel tests on CUDA (the lent GPU machine, bench/gpu/run.sh).</summary>
+[Trait("Category", "CUDA")]
+[Collection(CudaDeviceCollection.Name)]
+public sealed class CudaKernelTests(CudaDevice cuda, ITestOutputHelper output) : DeviceKernelTests(cuda, output);
