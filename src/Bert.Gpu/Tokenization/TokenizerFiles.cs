@@ -135,7 +135,17 @@ internal static class TokenizerFiles
         try
         {
             using var stream = File.OpenRead(path);
-            return JsonDocument.Parse(stream);
+            var document = JsonDocument.Parse(stream);
+            try
+            {
+                ModelJson.RequireValidText(document.RootElement, path);
+                return document;
+            }
+            catch
+            {
+                document.Dispose();
+                throw;
+            }
         }
         catch (JsonException e)
         {

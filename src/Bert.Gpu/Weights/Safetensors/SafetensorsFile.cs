@@ -92,6 +92,7 @@ internal sealed class SafetensorsFile : IDisposable
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new ModelFormatException(path, "the JSON header is not an object; the file is corrupt or not safetensors.");
+            ModelJson.RequireValidText(document.RootElement, path);
             var entries = new List<SafetensorsEntry>();
             foreach (var property in document.RootElement.EnumerateObject())
             {

@@ -1,0 +1,22 @@
+using Bert.Gpu.Model;
+
+namespace Bert.Gpu.Tests.FuzzFindings;
+
+/// <summary>Model files afl-fuzz found escaping their reader as an exception other than <see cref="ModelFormatException"/>.</summary>
+public sealed class ModelFileFindingsTests
+{
+    // System.Text.Json parses invalid UTF-8 inside strings and lone \uDC00 escapes, then throws InvalidOperationException
+    // on GetString, on JsonProperty.Name, and on TryGetProperty (which unescapes the names it compares).
+    [Theory]
+    [InlineData("config-invalid-utf8-string", "the string at model_type is not valid text")]
+    [InlineData("config-lone-surrogate-escape", "a property name in the root is not valid text")]
+    [InlineData("safetensors-invalid-utf8-name", "a property name in the root is not valid text")]
+    [InlineData("safetensors-invalid-utf8-dtype", "the string at embeddings.LayerNorm.bias.dtype is not valid text")]
+    [InlineData("tokenizer-json-invalid-utf8-string", "the string at model.unk_token is not valid text")]
+    [InlineData("tokenizer-config-lone-surrogate-escape", "a property name in the root is not valid text")]
+    public void InvalidTextInAJsonFile_IsAModelFormatError(string finding, string expected)
+    {
+        var error = Assert.Throws<ModelFormatException>(() => FindingFiles.ReadModelFiles(finding));
+        Assert.Contains(expected, error.Problem);
+    }
+}
