@@ -138,6 +138,8 @@ internal static class TokenizerFiles
             var document = JsonDocument.Parse(stream);
             try
             {
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                    throw new ModelFormatException(path, $"holds a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}, not an object; this is not a HuggingFace tokenizer file.");
                 ModelJson.RequireValidText(document.RootElement, path);
                 return document;
             }

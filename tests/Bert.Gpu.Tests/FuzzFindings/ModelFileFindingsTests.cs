@@ -19,4 +19,15 @@ public sealed class ModelFileFindingsTests
         var error = Assert.Throws<ModelFormatException>(() => FindingFiles.ReadModelFiles(finding));
         Assert.Contains(expected, error.Problem);
     }
+
+    // TokenizerFiles looked properties up on the root without checking it is an object: JsonElement.TryGetProperty
+    // throws InvalidOperationException on a string or an array.
+    [Theory]
+    [InlineData("tokenizer-json-root-not-an-object")]
+    [InlineData("tokenizer-config-root-not-an-object")]
+    public void TokenizerFileThatIsNotAnObject_IsAModelFormatError(string finding)
+    {
+        var error = Assert.Throws<ModelFormatException>(() => FindingFiles.ReadModelFiles(finding));
+        Assert.Equal("holds a JSON string, not an object; this is not a HuggingFace tokenizer file.", error.Problem);
+    }
 }
