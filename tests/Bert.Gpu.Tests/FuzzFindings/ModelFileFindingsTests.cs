@@ -30,4 +30,12 @@ public sealed class ModelFileFindingsTests
         var error = Assert.Throws<ModelFormatException>(() => FindingFiles.ReadModelFiles(finding));
         Assert.Equal("holds a JSON string, not an object; this is not a HuggingFace tokenizer file.", error.Problem);
     }
+
+    // OnnxWeightMapper named a MatMul's weight after the Add consuming Outputs[0], which a corrupt node does not have.
+    [Fact]
+    public void OnnxMatMulWithoutOutput_IsAModelFormatError()
+    {
+        var error = Assert.Throws<ModelFormatException>(() => FindingFiles.ReadModelFiles("onnx-matmul-without-output"));
+        Assert.StartsWith("missing tensor 'encoder.layer.0.attention.self.query.weight'", error.Problem);
+    }
 }
