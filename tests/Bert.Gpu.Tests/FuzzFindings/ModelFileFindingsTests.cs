@@ -38,4 +38,13 @@ public sealed class ModelFileFindingsTests
         var error = Assert.Throws<ModelFormatException>(() => FindingFiles.ReadModelFiles("onnx-matmul-without-output"));
         Assert.StartsWith("missing tensor 'encoder.layer.0.attention.self.query.weight'", error.Problem);
     }
+
+    // "layer_norm_eps": 1e592 parsed as a double, became +Inf as a float and passed the "> 0" check: every LayerNorm
+    // would have returned its bias alone, a model that embeds nothing, without an error.
+    [Fact]
+    public void InfiniteLayerNormEpsilon_IsAModelFormatError()
+    {
+        var error = Assert.Throws<ModelFormatException>(() => FindingFiles.ReadModelFiles("config-infinite-layer-norm-eps"));
+        Assert.Equal("layer_norm_eps must be positive and finite, found Infinity.", error.Problem);
+    }
 }
