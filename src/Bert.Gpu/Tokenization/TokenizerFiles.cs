@@ -110,6 +110,8 @@ internal static class TokenizerFiles
             throw new ModelFormatException(path, "added_tokens is not an array.");
         foreach (var token in added.EnumerateArray())
         {
+            if (token.ValueKind != JsonValueKind.Object)
+                throw new ModelFormatException(path, $"an entry of added_tokens is {token.ValueKind.ToString().ToLowerInvariant()}, not an object with a \"content\".");
             var content = String(token, "content", path)
                 ?? throw new ModelFormatException(path, "an entry of added_tokens has no \"content\".");
             foreach (var flag in (string[])["normalized", "lstrip", "rstrip", "single_word"])

@@ -35,4 +35,15 @@ public sealed class ReviewFindingsTests : IDisposable
         var error = Assert.Throws<ModelFormatException>(() => SafetensorsFile.Open(_dir.File("a.safetensors")));
         Assert.Equal("the header entry for tensor 'a' is malformed: shape [65536,65536,65536,65536] has more elements than a file can hold.", error.Problem);
     }
+
+    // TryGetProperty("content") on a number throws InvalidOperationException.
+    [Fact]
+    public void AddedTokenThatIsNotAnObject_IsAModelFormatError()
+    {
+        var json = JsonNode.Parse(File.ReadAllText(RepoPaths.Root + "/tests/Bert.Gpu.Fuzz/corpus/tokenizer-json/uncased.json"))!;
+        json["added_tokens"] = new JsonArray(1);
+        File.WriteAllText(_dir.File("tokenizer.json"), json.ToJsonString());
+        var error = Assert.Throws<ModelFormatException>(() => TokenizerFiles.Load(_dir.Path));
+        Assert.Equal("an entry of added_tokens is number, not an object with a \"content\".", error.Problem);
+    }
 }
