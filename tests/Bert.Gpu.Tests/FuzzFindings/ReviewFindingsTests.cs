@@ -46,4 +46,17 @@ public sealed class ReviewFindingsTests : IDisposable
         var error = Assert.Throws<ModelFormatException>(() => TokenizerFiles.Load(_dir.Path));
         Assert.Equal("an entry of added_tokens is number, not an object with a \"content\".", error.Problem);
     }
+
+    // int.Parse of the layer index threw OverflowException (and FormatException for non-ASCII digits, which \d matched).
+    [Fact]
+    public void OnnxLayerIndexTooLargeForAnInt_IsAModelFormatError()
+    {
+        var onnx = new OnnxBuilder()
+            .Floats("embeddings.word_embeddings.weight", new float[20], 10, 2)
+            .Floats("encoder.layer.99999999999.output.dense.bias", new float[2], 2)
+            .Build();
+        var tokenizer = BertTokenizer.FromVocab([.. TinyVocab.Tokens(10)], BertNormalizerOptions.Uncased, "tiny vocab");
+        var error = Assert.Throws<ModelFormatException>(() => OnnxModelImporter.Import(onnx, "a.onnx", "a", tokenizer, PoolingMode.Mean, null));
+        Assert.Equal("tensor 'encoder.layer.99999999999.…' has layer index 99999999999, which is too large; the graph is corrupt.", error.Problem);
+    }
 }
