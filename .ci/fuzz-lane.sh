@@ -15,21 +15,29 @@ out=artifacts/fuzz
 bin=$out/bin
 harness=tests/Bert.Gpu.Fuzz
 
+# Quiet when it works, everything when it does not.
+quiet() { local log; if ! log=$("$@" 2>&1); then echo "$log"; echo "failed: $*"; exit 1; fi; }
+
 echo "== fuzz: afl++ and the SharpFuzz instrumenter"
 if ! command -v afl-fuzz >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends afl++ >/dev/null
 fi
 afl-fuzz -h 2>&1 | head -1 || true
-dotnet tool restore >/dev/null
+quiet dotnet tool restore
 
 echo "== fuzz: build and instrument (the copies under $bin; the solution's own build stays uninstrumented)"
 rm -rf "$out"
 mkdir -p "$out/findings"
-dotnet publish "$harness" -c Release -o "$bin" -v quiet -nologo >/dev/null
+quiet dotnet publish "$harness" -c Release -o "$bin" -nologo
 # Only the code that reads untrusted bytes: coverage of the backends and the encoder would be noise to afl.
-dotnet sharpfuzz "$bin/Bert.Gpu.dll" Bert.Gpu.Tokenization Bert.Gpu.Weights Bert.Gpu.Model >/dev/null
-dotnet sharpfuzz "$bin/Bert.Gpu.Cli.dll" Bert.Gpu.Cli.Input >/dev/null
+quiet dotnet sharpfuzz "$bin/Bert.Gpu.dll" Bert.Gpu.Tokenization Bert.Gpu.Weights Bert.Gpu.Model
+quiet dotnet sharpfuzz "$bin/Bert.Gpu.Cli.dll" Bert.Gpu.Cli.Input
+
+# The harness writes each input for the path-taking readers here; afl ends targets with SIGKILL, so the lane cleans up.
+if [ -d /dev/shm ]; then scratch=$(mktemp -d /dev/shm/bert-gpu-fuzz.XXXXXX); else scratch=$(mktemp -d); fi
+trap 'rm -rf "$scratch"' EXIT
+export BERT_GPU_FUZZ_SCRATCH=$scratch
 
 # dotnet is not an afl-instrumented binary (SharpFuzz instruments the IL); no UI, no CPU pinning on shared cores;
 # core dumps do not matter, the crash is SharpFuzz's report. A 512 MiB GC heap makes a runaway allocation an

@@ -2,13 +2,15 @@ namespace Bert.Gpu.Fuzz;
 
 /// <summary>
 /// A folder of this process for the readers that take a path: each input is written over the previous one (afl runs
-/// thousands per second in one process). In /dev/shm where there is one, so the writes cost no disk.
+/// thousands per second in one process). Under <c>BERT_GPU_FUZZ_SCRATCH</c> (the lane's own folder, removed after it:
+/// afl ends its targets with SIGKILL, so no exit handler runs), else in /dev/shm, so the writes cost no disk.
 /// </summary>
 internal static class ScratchFolder
 {
     private static readonly Lazy<string> Root = new(() =>
     {
-        var parent = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+        var parent = Environment.GetEnvironmentVariable("BERT_GPU_FUZZ_SCRATCH") is { Length: > 0 } chosen ? chosen
+            : Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
         var path = Path.Combine(parent, $"bert-gpu-fuzz-{Environment.ProcessId}");
         Directory.CreateDirectory(path);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Delete(path);
@@ -33,7 +35,7 @@ internal static class ScratchFolder
         }
         catch (IOException)
         {
-            // afl kills the process on a timeout; a leftover folder in /dev/shm is gone at the next boot.
+            // Another process of the same target may still be writing; the lane removes its scratch folder afterwards.
         }
     }
 }

@@ -15,7 +15,7 @@ internal static class InputReaderTargets
 
     public static FuzzTarget Lines { get; } = new("lines",
         "bytes -> Utf8Lines: numbered 1..n, ends increasing to the input's length, the text rebuilt exactly; only CliException",
-        input => Compare(input, "fuzz.txt", lines => Check(input, lines)));
+        input => Compare(input, "fuzz.txt", lines => CheckLines(input, lines)));
 
     public static FuzzTarget Jsonl { get; } = new("jsonl",
         "bytes -> JsonlTexts (field \"text\"): lines and ends increasing within the input; only CliException",
@@ -62,7 +62,7 @@ internal static class InputReaderTargets
         return result;
     }
 
-    private static List<string> Check(byte[] input, IEnumerable<InputLine> lines)
+    private static List<string> CheckLines(byte[] input, IEnumerable<InputLine> lines)
     {
         var result = new List<string>();
         var rebuilt = new StringBuilder();
