@@ -42,8 +42,17 @@ internal static class JsonlTexts
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 throw new CliException($"{name}:{line.Number}: expected a JSON object, found {Describe(root.ValueKind)}; each line must be one JSON object.");
-            if (!root.TryGetProperty(field, out var value))
-                throw new CliException($"{name}:{line.Number}: no field \"{field}\"; check --text-field.");
+            JsonElement value;
+            try
+            {
+                if (!root.TryGetProperty(field, out value))
+                    throw new CliException($"{name}:{line.Number}: no field \"{field}\"; check --text-field.");
+            }
+            catch (InvalidOperationException)
+            {
+                // TryGetProperty unescapes the names it compares, and refuses a "\ud800" alone in any of them.
+                throw new CliException($"{name}:{line.Number}: a field name holds a lone surrogate escape (a \\uD800-\\uDFFF without its pair), which is no Unicode text; fix or remove that escape.");
+            }
             if (value.ValueKind != JsonValueKind.String)
                 throw new CliException($"{name}:{line.Number}: field \"{field}\" is {Describe(value.ValueKind)}, not a string; check --text-field.");
             try

@@ -45,8 +45,9 @@ public sealed record BertConfig(
         Positive(TypeVocabSize, "type_vocab_size");
         if (HiddenSize % NumHeads != 0)
             throw new ModelFormatException(source, $"hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumHeads}.");
-        if (!(LayerNormEps > 0))
-            throw new ModelFormatException(source, $"layer_norm_eps must be positive, found {LayerNormEps}.");
+        // A JSON 1e39 or larger is +Inf as a float, and an infinite epsilon makes every LayerNorm output its bias.
+        if (!(LayerNormEps > 0) || float.IsPositiveInfinity(LayerNormEps))
+            throw new ModelFormatException(source, $"layer_norm_eps must be positive and finite, found {LayerNormEps}.");
         if (HiddenAct is not ("gelu" or "gelu_python"))
             throw new ModelFormatException(source, $"hidden_act '{HiddenAct}' is not supported; only the exact erf GELU ('gelu') is.");
     }

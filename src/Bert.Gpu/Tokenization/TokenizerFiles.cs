@@ -110,6 +110,8 @@ internal static class TokenizerFiles
             throw new ModelFormatException(path, "added_tokens is not an array.");
         foreach (var token in added.EnumerateArray())
         {
+            if (token.ValueKind != JsonValueKind.Object)
+                throw new ModelFormatException(path, $"an entry of added_tokens is {token.ValueKind.ToString().ToLowerInvariant()}, not an object with a \"content\".");
             var content = String(token, "content", path)
                 ?? throw new ModelFormatException(path, "an entry of added_tokens has no \"content\".");
             foreach (var flag in (string[])["normalized", "lstrip", "rstrip", "single_word"])
@@ -135,7 +137,19 @@ internal static class TokenizerFiles
         try
         {
             using var stream = File.OpenRead(path);
-            return JsonDocument.Parse(stream);
+            var document = JsonDocument.Parse(stream);
+            try
+            {
+                if (document.RootElement.ValueKind != JsonValueKind.Object)
+                    throw new ModelFormatException(path, $"holds a JSON {document.RootElement.ValueKind.ToString().ToLowerInvariant()}, not an object; this is not a HuggingFace tokenizer file.");
+                ModelJson.RequireValidText(document.RootElement, path);
+                return document;
+            }
+            catch
+            {
+                document.Dispose();
+                throw;
+            }
         }
         catch (JsonException e)
         {

@@ -24,6 +24,7 @@ internal static class HuggingFaceConfigReader
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 throw new ModelFormatException(path, "the JSON is not an object.");
+            ModelJson.RequireValidText(root, path);
             var modelType = root.TryGetProperty("model_type", out var mt) && mt.ValueKind == JsonValueKind.String ? mt.GetString() : null;
             // Only model_type "bert" shares BERT's tensor layout and position numbering; RoBERTa-style models offset positions and are not handled.
             if (modelType != "bert")

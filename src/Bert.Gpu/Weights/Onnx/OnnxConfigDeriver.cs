@@ -24,7 +24,9 @@ internal static partial class OnnxConfigDeriver
         var layers = tensors.Keys
             .Select(k => LayerIndex().Match(k))
             .Where(m => m.Success)
-            .Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1)
+            .Select(m => int.TryParse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture, out var index) && index < int.MaxValue
+                ? index + 1
+                : throw new ModelFormatException(source, $"tensor '{m.Value}…' has layer index {m.Groups[1].Value}, which is too large; the graph is corrupt."))
             .DefaultIfEmpty(0)
             .Max();
         if (layers == 0)
@@ -47,7 +49,8 @@ internal static partial class OnnxConfigDeriver
         return config;
     }
 
-    [GeneratedRegex(@"^encoder\.layer\.(\d+)\.")]
+    // ASCII digits only: \d would also match other scripts' digits, which int.TryParse refuses.
+    [GeneratedRegex(@"^encoder\.layer\.([0-9]+)\.")]
     private static partial Regex LayerIndex();
 
     private static FloatTensor Get(IReadOnlyDictionary<string, FloatTensor> tensors, string name, int rank, string source)

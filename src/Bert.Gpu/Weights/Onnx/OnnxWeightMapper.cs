@@ -66,12 +66,15 @@ internal static class OnnxWeightMapper
         var own = TensorNaming.Canonical(weight.Name);
         if (TensorNaming.IsEncoderTensor(own) && own.EndsWith(".weight", StringComparison.Ordinal))
             return own;
+        // A node without an output (a corrupt file) has no bias Add to be named from.
         var bias = node.OpType == "Gemm" && node.Inputs.Length > 2
             ? node.Inputs[2]
-            : graph.Consumers(node.Outputs[0])
-                .Where(c => c.OpType == "Add")
-                .SelectMany(c => c.Inputs)
-                .FirstOrDefault(i => i != node.Outputs[0] && graph.Constant(i) is not null);
+            : node.Outputs is [var output, ..]
+                ? graph.Consumers(output)
+                    .Where(c => c.OpType == "Add")
+                    .SelectMany(c => c.Inputs)
+                    .FirstOrDefault(i => i != output && graph.Constant(i) is not null)
+                : null;
         if (bias is null)
             return null;
         var biasName = TensorNaming.Canonical(bias);

@@ -92,6 +92,7 @@ internal sealed class SafetensorsFile : IDisposable
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw new ModelFormatException(path, "the JSON header is not an object; the file is corrupt or not safetensors.");
+            ModelJson.RequireValidText(document.RootElement, path);
             var entries = new List<SafetensorsEntry>();
             foreach (var property in document.RootElement.EnumerateObject())
             {
@@ -126,7 +127,13 @@ internal sealed class SafetensorsFile : IDisposable
                 throw Bad($"shape dimension {i} is not a non-negative integer");
             i++;
         }
-        if (!offsets[0].TryGetInt64(out var begin) || !offsets[1].TryGetInt64(out var end) || begin < 0 || end < begin)
+        // The element count (times up to 8 bytes) must fit a long: four dimensions of 65536 would wrap to 0 and pass the
+        // byte-size check. 2^56 elements, 256 PiB of F32, is far past any file and far from rounding trouble in a double.
+        if (!shape.Contains(0) && shape.Aggregate(1.0, (n, d) => n * d) > 1L << 56)
+            throw Bad($"shape [{string.Join(",", shape)}] has more elements than a file can hold");
+        // TryGetInt64 throws InvalidOperationException on a string or any other non-number.
+        if (offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number
+            || !offsets[0].TryGetInt64(out var begin) || !offsets[1].TryGetInt64(out var end) || begin < 0 || end < begin)
             throw Bad("data_offsets are not two increasing non-negative integers");
         return new SafetensorsEntry(name, dtype.GetString()!, shape, begin, end);
     }

@@ -1,0 +1,48 @@
+using Bert.Gpu.Model;
+using Bert.Gpu.Tokenization;
+
+namespace Bert.Gpu.Fuzz.Targets;
+
+/// <summary>
+/// The tokenizer-file readers (<see cref="TokenizerFiles"/>) on any bytes: a file they reject is a
+/// <see cref="ModelFormatException"/>; a tokenizer they return must then encode any text without failing.
+/// </summary>
+internal static class TokenizerFilesTargets
+{
+    // Specials, accents, CJK, a long word, punctuation and emoji: the paths an odd vocabulary or option could break.
+    private static readonly string[] Texts =
+    [
+        "", "Hello, World! [SEP] [UNK]x [MASK]", "naïve Café ÅNGSTRÖM 日本語 ##ab", new string('a', 150), "I ❤️ 🙂 tok5 tok6tok7 ,.;",
+    ];
+
+    public static FuzzTarget Json { get; } = new("tokenizer-json",
+        "bytes as tokenizer.json -> TokenizerFiles.Load; only ModelFormatException; a tokenizer it returns encodes test texts within its vocabulary",
+        input => Run("tokenizer-json", ("tokenizer.json", input)));
+
+    public static FuzzTarget Vocab { get; } = new("tokenizer-vocab",
+        "bytes -> vocab.txt (and, before a 0xFF byte, tokenizer_config.json) -> TokenizerFiles.Load; as tokenizer-json",
+        input =>
+        {
+            var split = Array.IndexOf(input, (byte)0xFF);
+            if (split < 0)
+                Run("tokenizer-vocab", ("vocab.txt", input));
+            else
+                Run("tokenizer-vocab", ("tokenizer_config.json", input[..split]), ("vocab.txt", input[(split + 1)..]));
+        });
+
+    private static void Run(string folderName, params (string Name, byte[] Bytes)[] files)
+    {
+        var folder = ScratchFolder.Folder(folderName, "tokenizer.json", "vocab.txt", "tokenizer_config.json");
+        foreach (var (name, bytes) in files)
+            File.WriteAllBytes(Path.Combine(folder, name), bytes);
+        BertTokenizer? tokenizer = null;
+        Expected.Only<ModelFormatException>(() => tokenizer = TokenizerFiles.Load(folder));
+        if (tokenizer is null)
+            return;
+        foreach (var text in Texts)
+        {
+            EncodingChecks.Single(tokenizer, text, 16);
+            EncodingChecks.Pair(tokenizer, text, Texts[1], 16);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Numerics;
+using Bert.Gpu.Model;
+using Bert.Gpu.Tests.Support;
+using Bert.Gpu.Tests.Weights;
+using Bert.Gpu.Tokenization;
+using Bert.Gpu.Weights;
+using Bert.Gpu.Weights.Onnx;
+using Bert.Gpu.Weights.Safetensors;
+
+namespace Bert.Gpu.Fuzz.Targets;
+
+/// <summary>The model-file readers on any bytes: each may reject a file only with <see cref="ModelFormatException"/>.</summary>
+internal static class WeightsTargets
+{
+    // The seeds are the unit tests' tiny BERT (vocabulary 10), so a well-formed seed loads all the way through.
+    private static readonly Lazy<BertTokenizer> TinyTokenizer = new(() =>
+        BertTokenizer.FromVocab([.. TinyVocab.Tokens(10)], BertNormalizerOptions.Uncased, "tiny vocab"));
+
+    public static FuzzTarget Safetensors { get; } = new("safetensors",
+        "bytes -> SafetensorsFile.Open + ReadFloat of every entry (data length = product of the shape), then the whole HF folder load with the tiny model's config.json; only ModelFormatException",
+        RunSafetensors);
+
+    public static FuzzTarget Onnx { get; } = new("onnx",
+        "bytes -> OnnxModelImporter.Import (protobuf parse, weight mapping, config derivation, BertModel checks); only ModelFormatException",
+        input => Expected.Only<ModelFormatException>(() =>
+            OnnxModelImporter.Import(input, "fuzz.onnx", "fuzz", TinyTokenizer.Value, PoolingMode.Mean, null)));
+
+    public static FuzzTarget Config { get; } = new("config",
+        "bytes as config.json -> HuggingFaceConfigReader.Read; a config it returns validates and has a finite layer_norm_eps; only ModelFormatException",
+        RunConfig);
+
+    /// <summary>Builds what the targets share before the fork server starts.</summary>
+    public static void Warm() => _ = TinyTokenizer.Value;
+
+    private static void RunSafetensors(byte[] input)
+    {
+        var folder = ScratchFolder.Folder("safetensors");
+        var path = Path.Combine(folder, "model.safetensors");
+        File.WriteAllBytes(path, input);
+        Expected.Only<ModelFormatException>(() =>
+        {
+            using var file = SafetensorsFile.Open(path);
+            foreach (var entry in file.Entries)
+            {
+                if (!SafetensorsDtypes.IsFloat(entry.Dtype))
+                    continue;
+                var tensor = file.ReadFloat(entry);
+                // Counted without overflow: a shape whose product wraps around 2^64 must not pass for a small tensor.
+                var elements = entry.Shape.Aggregate(BigInteger.One, (n, d) => n * d);
+                PropertyViolation.Check(tensor.Data.Length == elements && tensor.Shape.SequenceEqual(entry.Shape),
+                    $"tensor '{entry.Name}' of shape {entry.ShapeText} was read as {tensor.Data.Length} values");
+            }
+        });
+        if (!File.Exists(Path.Combine(folder, "config.json")))
+        {
+            TinyHuggingFaceModel.WriteConfig(Path.Combine(folder, "config.json"), TinyHuggingFaceModel.Config);
+            File.WriteAllLines(Path.Combine(folder, "vocab.txt"), TinyVocab.Tokens(TinyHuggingFaceModel.Config.VocabSize));
+        }
+        Expected.Only<ModelFormatException>(() => HuggingFaceModelLoader.Load(folder));
+    }
+
+    private static void RunConfig(byte[] input)
+    {
+        var path = Path.Combine(ScratchFolder.Folder("config"), "config.json");
+        File.WriteAllBytes(path, input);
+        Expected.Only<ModelFormatException>(() =>
+        {
+            var config = HuggingFaceConfigReader.Read(path);
+            config.Validate(path);
+            // An infinite epsilon turns every LayerNorm into "output = bias": a config that says so is bad input, not a model.
+            PropertyViolation.Check(float.IsFinite(config.LayerNormEps), $"layer_norm_eps read as {config.LayerNormEps}");
+        });
+    }
+}
