@@ -101,29 +101,53 @@ public sealed class Embedder : IDisposable
     /// <exception cref="NonFiniteEmbeddingException">A text's embedding came out NaN or infinite.</exception>
     public async Task<EmbeddingResult> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellation = default, IProgress<long>? tokensComputed = null)
     {
+        var rows = new float[texts.Count * Dimension];
+        var tokens = await EmbedIntoAsync(texts, rows, cancellation, tokensComputed).ConfigureAwait(false);
+        return new EmbeddingResult(rows, tokens);
+    }
+
+    /// <summary>
+    /// As <see cref="EmbedAsync(IReadOnlyList{string}, CancellationToken, IProgress{long})"/>, into the caller's
+    /// <paramref name="destination"/> (<c>[texts, Dimension]</c>): a long job that reuses its buffers allocates no
+    /// rows per call (1.5 MB per 1,024 MiniLM texts, which would otherwise pile up on the large-object heap between
+    /// full collections). Returns the number of tokens encoded. <paramref name="destination"/> must not be touched
+    /// until the task ends.
+    /// </summary>
+    /// <exception cref="NonFiniteEmbeddingException">A text's embedding came out NaN or infinite.</exception>
+    public async Task<long> EmbedIntoAsync(IReadOnlyList<string> texts, Memory<float> destination, CancellationToken cancellation = default, IProgress<long>? tokensComputed = null)
+    {
+        if (destination.Length < (long)texts.Count * Dimension)
+            throw new ArgumentException($"{destination.Length} floats cannot hold {texts.Count} rows of {Dimension}.", nameof(destination));
+        var rows = destination[..(texts.Count * Dimension)];
         if (Options.LongText == LongTextMode.Truncate)
         {
             var sequences = await Task.Run(() => Tokenize(texts), cancellation).ConfigureAwait(false);
-            var rows = await _scheduler.Submit(sequences, cancellation, tokensComputed).ConfigureAwait(false);
-            return new EmbeddingResult(Checked(rows), sequences.Sum(s => (long)s.Ids.Length));
+            await _scheduler.Submit(sequences, rows, cancellation, tokensComputed).ConfigureAwait(false);
+            Check(rows.Span);
+            return sequences.Sum(s => (long)s.Ids.Length);
         }
         var windows = await Task.Run(() => SlidingWindows.Split(Model.Tokenizer, texts, _maxLength, _stride, Pooling), cancellation).ConfigureAwait(false);
         var windowRows = await _scheduler.Submit(windows.Sequences, cancellation, tokensComputed).ConfigureAwait(false);
-        return new EmbeddingResult(Checked(windows.Combine(windowRows, Dimension, Options.Normalize)), windows.Sequences.Sum(s => (long)s.Ids.Length));
+        windows.Combine(windowRows, Dimension, Options.Normalize, rows.Span);
+        Check(rows.Span);
+        return windows.Sequences.Sum(s => (long)s.Ids.Length);
     }
 
     /// <summary>A NaN or infinite value (an overflow in the encoder) is an error naming the text, never a silent row.</summary>
-    private float[] Checked(float[] rows)
+    private void Check(ReadOnlySpan<float> rows)
     {
         if (FiniteCheck.FirstNonFinite(rows) is { } bad)
             throw new NonFiniteEmbeddingException(bad / Dimension, rows[bad]);
-        return rows;
     }
 
     /// <summary>Embeds tokenized sequences (already framed and truncated) into rows <c>[sequences, Dimension]</c>, in order.</summary>
     /// <exception cref="NonFiniteEmbeddingException">A row came out NaN or infinite.</exception>
-    public async Task<float[]> EmbedAsync(IReadOnlyList<TokenizedText> sequences, CancellationToken cancellation = default) =>
-        Checked(await _scheduler.Submit(sequences, cancellation).ConfigureAwait(false));
+    public async Task<float[]> EmbedAsync(IReadOnlyList<TokenizedText> sequences, CancellationToken cancellation = default)
+    {
+        var rows = await _scheduler.Submit(sequences, cancellation).ConfigureAwait(false);
+        Check(rows);
+        return rows;
+    }
 
     /// <summary>Embeds <paramref name="texts"/>; one array of <see cref="Dimension"/> floats per text, in order.</summary>
     public float[][] Embed(IReadOnlyList<string> texts)

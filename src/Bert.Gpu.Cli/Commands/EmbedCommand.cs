@@ -105,6 +105,7 @@ internal static class EmbedCommand
         try
         {
             using var embedder = CreateEmbedder(model, backends, options);
+            ReleaseLoadGarbage();
             if (interruption.Token.IsCancellationRequested)
                 return Interrupted(interruption, "before any row was computed");
             using (job = OutputJob.Open(s.Output, Identity(s, embedder, input), input.Name, s.Resume))
@@ -147,6 +148,17 @@ internal static class EmbedCommand
         InputFormat: input.Format.ToString().ToLowerInvariant(),
         TextField: s.TextField,
         TextColumn: s.TextColumn);
+
+    /// <summary>
+    /// Loading and uploading leave the model's file-format copies behind (for MiniLM ~90 MB of parsed and fused
+    /// arrays, most on the large-object heap, which the GC neither compacts nor collects until a full collection): one
+    /// compacting collection now keeps them from sitting under the whole job's peak.
+    /// </summary>
+    private static void ReleaseLoadGarbage()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
 
     private static string Kept(OutputJob? job) => job is { Rows: > 0 }
         ? $"{job.Rows} rows kept in {job.PartialPath}; rerun the same command with --resume to continue"

@@ -40,11 +40,11 @@ internal static class TokenizeCommand
     {
         if (!output.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new CliException($"{output}: tokenize writes JSON Lines (one array of ids per line); name the output .jsonl.");
+        using var interruption = new Interruption(() => $"nothing written to {output}");
         using var input = TextInput.Open(inputPath, format, textField, textColumn);
         OutputChecks.Check(output, "--output", input.Path, overwrite);
         var model = CommonOptions.LoadModel(modelSpec);
         var limit = CommonOptions.ResolveMaxLength(maxLength, model);
-        using var interruption = new Interruption(() => $"nothing written to {output}");
         using var file = new AtomicOutputFile(output);
         using (var writer = new StreamWriter(file.Stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" })
         {

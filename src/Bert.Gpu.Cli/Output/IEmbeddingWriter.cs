@@ -7,7 +7,7 @@ internal interface IEmbeddingWriter
     long Rows { get; }
 
     /// <summary>Appends <c>rows.Length / width</c> rows and hands them to the operating system before returning, so a killed process loses no returned write.</summary>
-    void Write(ReadOnlySpan<float> rows);
+    void Write(ReadOnlyMemory<float> rows);
 
     /// <summary>Finishes the file (headers that depend on the row count).</summary>
     void Complete();

@@ -70,8 +70,9 @@ internal sealed class JsonlEmbeddingWriter(Stream stream, int width) : IEmbeddin
         return new JsonlEmbeddingWriter(stream, width) { Rows = rows };
     }
 
-    public void Write(ReadOnlySpan<float> rows)
+    public void Write(ReadOnlyMemory<float> memory)
     {
+        var rows = memory.Span;
         for (var r = 0; r < rows.Length / width; r++)
         {
             _writer.Write("{\"embedding\":[");

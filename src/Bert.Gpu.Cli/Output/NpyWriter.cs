@@ -70,8 +70,9 @@ internal sealed partial class NpyWriter(Stream stream, int width) : IEmbeddingWr
         return new NpyWriter(stream, width) { _rows = rows, _started = true };
     }
 
-    public void Write(ReadOnlySpan<float> rows)
+    public void Write(ReadOnlyMemory<float> memory)
     {
+        var rows = memory.Span;
         if (!_started)
         {
             WriteHeader();

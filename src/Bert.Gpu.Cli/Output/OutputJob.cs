@@ -144,11 +144,11 @@ internal sealed class OutputJob : IDisposable
     /// <paramref name="inputSha256"/>. Once it returns they survive the process being killed; if it is killed during
     /// the call, a resume finds the rows before them or all of them, never a mix.
     /// </summary>
-    public void Write(ReadOnlySpan<float> rows, string inputSha256)
+    public void Write(ReadOnlyMemory<float> rows, string inputSha256)
     {
         if (rows.Length % _identity.Width != 0)
             throw new ArgumentException($"{rows.Length} values are not whole rows of {_identity.Width}.", nameof(rows));
-        _rowsHash.AppendRows(rows);
+        _rowsHash.AppendRows(rows.Span);
         var next = new RowCheckpoint(_committed.Rows + rows.Length / _identity.Width, inputSha256, _rowsHash.Current);
         try
         {

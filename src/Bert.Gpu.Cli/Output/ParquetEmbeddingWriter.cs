@@ -77,14 +77,14 @@ internal sealed class ParquetEmbeddingWriter : IEmbeddingWriter
         }
     }
 
-    public void Write(ReadOnlySpan<float> rows)
+    public void Write(ReadOnlyMemory<float> rows)
     {
         var count = rows.Length / _width;
         if (count == 0)
             return;
         ParquetUndoLog.Save(_undoLog, _stream, Rows == 0 ? 0 : FooterBytes());
         EnsureLevels(rows.Length);
-        AppendAsync(rows.ToArray()).GetAwaiter().GetResult();
+        AppendAsync(rows).GetAwaiter().GetResult();
         _stream.Flush();
         File.Delete(_undoLog);
         Rows += count;
@@ -130,7 +130,7 @@ internal sealed class ParquetEmbeddingWriter : IEmbeddingWriter
     }
 
     /// <summary>One row group; appending rewrites the footer after it, creating writes the magic first.</summary>
-    private async Task AppendAsync(float[] values)
+    private async Task AppendAsync(ReadOnlyMemory<float> values)
     {
         await using var writer = await ParquetWriter.CreateAsync(Schema, _stream, append: Rows > 0);
         using var group = writer.CreateRowGroup();

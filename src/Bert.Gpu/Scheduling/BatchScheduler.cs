@@ -57,13 +57,37 @@ internal sealed class BatchScheduler : IDisposable
     /// <param name="tokensComputed">Told each sequence's token count as its row lands, from the worker's thread.</param>
     public Task<float[]> Submit(IReadOnlyList<TokenizedText> sequences, CancellationToken cancellation, IProgress<long>? tokensComputed = null)
     {
+        var rows = new float[sequences.Count * _width];
+        var done = Submit(sequences, rows, cancellation, tokensComputed); // bad sequences throw here, not in the task
+        return RowsWhen(done, rows);
+
+        static async Task<float[]> RowsWhen(Task done, float[] rows)
+        {
+            await done.ConfigureAwait(false);
+            return rows;
+        }
+    }
+
+    /// <summary>
+    /// Queues <paramref name="sequences"/>, their pooled rows to land in <paramref name="destination"/>
+    /// (<c>[count, width]</c>, in order; a caller's reused buffer, so a long job allocates no rows per call); the task
+    /// completes when the last row has landed.
+    /// </summary>
+    /// <param name="sequences">The sequences, framed and truncated.</param>
+    /// <param name="destination">At least <c>count × width</c> floats; written by the workers until the task ends.</param>
+    /// <param name="cancellation">Drops the sequences not yet computed.</param>
+    /// <param name="tokensComputed">Told each sequence's token count as its row lands, from the worker's thread.</param>
+    public Task Submit(IReadOnlyList<TokenizedText> sequences, Memory<float> destination, CancellationToken cancellation, IProgress<long>? tokensComputed = null)
+    {
+        if (destination.Length < (long)sequences.Count * _width)
+            throw new ArgumentException($"{destination.Length} floats cannot hold {sequences.Count} rows of {_width}.", nameof(destination));
         for (var i = 0; i < sequences.Count; i++)
         {
             var length = sequences[i].Ids.Length;
             if (length == 0 || length > _limits.MaxBatchTokens || sequences[i].TypeIds.Length != length)
                 throw new ArgumentException($"Sequence {i} has {length} tokens; each needs 1 to {_limits.MaxBatchTokens} tokens and as many type ids.", nameof(sequences));
         }
-        var request = new EmbeddingRequest(sequences.Count, _width, cancellation, tokensComputed);
+        var request = new EmbeddingRequest(destination, sequences.Count, cancellation, tokensComputed);
         if (cancellation.IsCancellationRequested)
         {
             request.Cancel();
@@ -163,7 +187,7 @@ internal sealed class BatchScheduler : IDisposable
             for (var i = 0; i < staged.Sequences.Length; i++)
             {
                 var s = staged.Sequences[i];
-                rows.AsSpan(i * _width, _width).CopyTo(s.Owner.Output.AsSpan(s.Row * _width, _width));
+                rows.AsSpan(i * _width, _width).CopyTo(s.Owner.Output.Span.Slice(s.Row * _width, _width));
                 s.Owner.Completed(1, s.Length);
             }
         }

@@ -6,26 +6,30 @@ namespace Bert.Gpu.Scheduling;
 /// </summary>
 internal sealed class EmbeddingRequest
 {
-    private readonly TaskCompletionSource<float[]> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IProgress<long>? _tokensComputed;
     private int _remaining;
 
-    public EmbeddingRequest(int sequences, int width, CancellationToken cancellation, IProgress<long>? tokensComputed = null)
+    /// <param name="output">Where the rows go, <c>[sequences, width]</c>: the caller's own buffer.</param>
+    /// <param name="sequences">How many rows to wait for.</param>
+    /// <param name="cancellation">The caller's cancellation.</param>
+    /// <param name="tokensComputed">Told each sequence's tokens as its row lands.</param>
+    public EmbeddingRequest(Memory<float> output, int sequences, CancellationToken cancellation, IProgress<long>? tokensComputed = null)
     {
         _tokensComputed = tokensComputed;
-        Output = new float[sequences * width];
+        Output = output;
         _remaining = sequences;
         Cancellation = cancellation;
         if (sequences == 0)
-            _completion.SetResult(Output);
+            _completion.SetResult();
     }
 
     /// <summary>Pooled rows <c>[sequences, width]</c>.</summary>
-    public float[] Output { get; }
+    public Memory<float> Output { get; }
 
     public CancellationToken Cancellation { get; }
 
-    public Task<float[]> Task => _completion.Task;
+    public Task Task => _completion.Task;
 
     /// <summary>True once the request has faulted or been cancelled: its other sequences need no computing.</summary>
     public bool IsAbandoned => _completion.Task.IsFaulted || _completion.Task.IsCanceled || Cancellation.IsCancellationRequested;
@@ -35,7 +39,7 @@ internal sealed class EmbeddingRequest
     {
         _tokensComputed?.Report(tokens);
         if (Interlocked.Add(ref _remaining, -count) == 0)
-            _completion.TrySetResult(Output);
+            _completion.TrySetResult();
     }
 
     public void Fail(Exception error) => _completion.TrySetException(error);

@@ -55,15 +55,16 @@ internal sealed class SlidingWindows
 
     /// <summary>
     /// One row per text from the windows' rows: the element-wise maximum for max pooling, else the mean weighted by
-    /// each window's token count; then L2-normalized if asked.
+    /// each window's token count; then L2-normalized if asked. Into <paramref name="rows"/>, <c>[texts, width]</c>.
     /// </summary>
-    public float[] Combine(float[] windowRows, int width, bool normalize)
+    public void Combine(float[] windowRows, int width, bool normalize, Span<float> rows)
     {
         var texts = _firstWindow.Length - 1;
-        var rows = new float[texts * width];
+        rows = rows[..(texts * width)];
+        rows.Clear();
         for (var t = 0; t < texts; t++)
         {
-            var row = rows.AsSpan(t * width, width);
+            var row = rows.Slice(t * width, width);
             var total = 0.0;
             for (var w = _firstWindow[t]; w < _firstWindow[t + 1]; w++)
             {
@@ -84,7 +85,6 @@ internal sealed class SlidingWindows
             if (normalize)
                 Normalize(row);
         }
-        return rows;
     }
 
     private static void Normalize(Span<float> row)

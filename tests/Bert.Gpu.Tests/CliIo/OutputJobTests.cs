@@ -53,7 +53,7 @@ public sealed class OutputJobTests : IDisposable
     public void NoRows_DisposeLeavesNothing(string file)
     {
         using (var job = JobFiles.Open(_dir.File(file), Width, resume: true))
-            job.Write([], "input");
+            job.Write(Array.Empty<float>(), "input");
         Assert.Empty(_dir.Files());
     }
 

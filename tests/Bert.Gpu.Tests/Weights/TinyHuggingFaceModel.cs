@@ -11,32 +11,7 @@ internal static class TinyHuggingFaceModel
         MaxPositionEmbeddings: 6, TypeVocabSize: 2, LayerNormEps: 1e-12f);
 
     /// <summary>Every tensor BertModel needs, with its canonical name and shape.</summary>
-    public static IEnumerable<(string Name, int[] Shape)> Shapes(BertConfig c)
-    {
-        yield return (BertTensorNames.WordEmbeddings, [c.VocabSize, c.HiddenSize]);
-        yield return (BertTensorNames.PositionEmbeddings, [c.MaxPositionEmbeddings, c.HiddenSize]);
-        yield return (BertTensorNames.TokenTypeEmbeddings, [c.TypeVocabSize, c.HiddenSize]);
-        yield return (BertTensorNames.EmbeddingsLayerNormWeight, [c.HiddenSize]);
-        yield return (BertTensorNames.EmbeddingsLayerNormBias, [c.HiddenSize]);
-        for (var layer = 0; layer < c.NumLayers; layer++)
-        {
-            var p = BertTensorNames.Layer(layer);
-            foreach (var part in new[] { "attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense" })
-            {
-                yield return (p + part + ".weight", [c.HiddenSize, c.HiddenSize]);
-                yield return (p + part + ".bias", [c.HiddenSize]);
-            }
-            yield return (p + "intermediate.dense.weight", [c.IntermediateSize, c.HiddenSize]);
-            yield return (p + "intermediate.dense.bias", [c.IntermediateSize]);
-            yield return (p + "output.dense.weight", [c.HiddenSize, c.IntermediateSize]);
-            yield return (p + "output.dense.bias", [c.HiddenSize]);
-            foreach (var ln in new[] { "attention.output.LayerNorm", "output.LayerNorm" })
-            {
-                yield return (p + ln + ".weight", [c.HiddenSize]);
-                yield return (p + ln + ".bias", [c.HiddenSize]);
-            }
-        }
-    }
+    public static IEnumerable<(string Name, int[] Shape)> Shapes(BertConfig c) => BertModel.EncoderTensors(c);
 
     /// <summary>The tiny model's safetensors entries, all F32 with a <c>bert.</c> prefix, plus an I64 <c>position_ids</c> buffer.</summary>
     public static List<SafetensorsWriter.Entry> Entries() =>
