@@ -52,6 +52,8 @@ public sealed class Embedder : IDisposable
         // Sized after the weights are on the devices, so the budget sees the memory that is really left.
         var batchTokens = Options.MaxBatchTokens ?? backends.Min(b => BatchBudget.For(b, model.Config, _maxLength));
         MaxBatchTokens = batchTokens;
+        foreach (var encoder in _encoders)
+            encoder.Reserve(batchTokens);
         // Windows are combined on the host before normalizing, so the device normalizes only whole texts.
         var normalizeOnDevice = Options.Normalize && Options.LongText == LongTextMode.Truncate;
         _scheduler = new BatchScheduler(_encoders, Pooling, normalizeOnDevice,
