@@ -29,7 +29,7 @@ echo "| lines | format | peak RSS (MB) | tokens/s | seconds |"
 echo "|---:|---|---:|---:|---:|"
 for n in "${COUNTS[@]}"; do
     input="$WORK/in-$n.txt"
-    while :; do cat "$WORK/lines.txt"; done | head -n "$n" > "$input" || true
+    awk -v n="$n" '{ line[NR] = $0 } END { for (i = 0; i < n; i++) print line[i % NR + 1] }' "$WORK/lines.txt" > "$input"
     for format in $FORMATS; do
         out="$WORK/out-$n.$format"
         /usr/bin/time -f '%M' -o "$WORK/rss" dotnet "$WORK/cli/Bert.Gpu.Cli.dll" embed --input "$input" --output "$out" \

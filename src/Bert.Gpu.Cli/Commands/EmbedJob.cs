@@ -97,7 +97,6 @@ internal static class EmbedJob
                 // Chunks that finished before the stop are worth keeping; the rest were abandoned.
                 while (inFlight.Count > 0 && inFlight.Peek().Tokens.IsCompletedSuccessfully)
                     WriteNext();
-                progress.Finish();
                 return null;
             }
         }

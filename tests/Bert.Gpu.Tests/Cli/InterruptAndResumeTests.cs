@@ -36,7 +36,7 @@ public sealed class InterruptAndResumeTests : IDisposable
     /// </summary>
     private CliRunner.Result InterruptWhileReading(string output, params string[] signals)
     {
-        using var job = CliRunner.Start([.. Embed(output), "--input", "-"]);
+        using var job = CliRunner.Start(defaultSignals: true, [.. Embed(output), "--input", "-"]);
         var stderr = new System.Collections.Concurrent.ConcurrentQueue<string>();
         job.ErrorDataReceived += (_, e) =>
         {

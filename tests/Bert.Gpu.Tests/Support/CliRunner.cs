@@ -22,16 +22,28 @@ internal static class CliRunner
     }
 
     /// <summary>Starts the program without waiting; the caller writes its input (<c>--input -</c>) and reads or discards its output.</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(defaultSignals: false, args);
+
+    /// <summary>
+    /// As <see cref="Start(string[])"/>; with <paramref name="defaultSignals"/>, SIGINT and SIGTERM are reset to their
+    /// default in the child (coreutils' <c>env --default-signal</c>): a test run started in the background of a
+    /// non-interactive shell (some CI runners) inherits SIGINT as ignored, and the program rightly keeps ignoring it.
+    /// </summary>
+    public static Process Start(bool defaultSignals, params string[] args)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        var start = new ProcessStartInfo(dotnet)
+        var start = new ProcessStartInfo(defaultSignals ? "env" : dotnet)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (defaultSignals)
+        {
+            start.ArgumentList.Add("--default-signal=INT,TERM");
+            start.ArgumentList.Add(dotnet);
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Bert.Gpu.Cli.dll"));
         foreach (var a in args)
             start.ArgumentList.Add(a);
