@@ -22,7 +22,7 @@ public sealed record EmbedderOptions
 
     /// <summary>
     /// Token budget of one forward pass; null = sized from the device. Bounds activation memory: about
-    /// 4·(6·hidden + intermediate) bytes a token (for MiniLM, 15 KB).
+    /// <see cref="Encoder.Workspace.BytesPerToken"/> bytes a token (for MiniLM, 15 KB).
     /// </summary>
     public int? MaxBatchTokens { get; init; }
 

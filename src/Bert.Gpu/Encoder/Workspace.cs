@@ -13,6 +13,12 @@ internal sealed class Workspace(IComputeBackend backend, BertConfig config) : ID
 
     public int Capacity { get; private set; }
 
+    /// <summary>
+    /// Activation bytes per token of capacity: the buffers below, fp32, <c>4·(6·hidden + intermediate)</c> (MiniLM:
+    /// 15,360 B, so 126 MB for an 8,192-token batch). The one home of that formula: batch budgets and messages use it.
+    /// </summary>
+    public static long BytesPerToken(BertConfig config) => 4L * (6 * config.HiddenSize + config.IntermediateSize);
+
     /// <summary>Layer input and output <c>[tokens, hidden]</c>.</summary>
     public IDeviceBuffer Hidden => _buffers[0];
 

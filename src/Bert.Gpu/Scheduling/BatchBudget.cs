@@ -1,3 +1,4 @@
+using Bert.Gpu.Encoder;
 using Bert.Gpu.Backends;
 using Bert.Gpu.Backends.Ilgpu;
 using Bert.Gpu.Model;
@@ -15,14 +16,14 @@ internal static class BatchBudget
 
     /// <summary>
     /// For an ILGPU device: half of its free memory (after the weights are uploaded) over the activation bytes of one
-    /// token — hidden states, Q/K/V, context, post-attention and feed-forward buffers, about 4·(6·hidden + intermediate)
-    /// bytes — leaving the other half to the driver and the ids of the next staged batch. Never below one whole sequence.
+    /// token (<see cref="Workspace.BytesPerToken"/>), leaving the other half to the driver and the ids of the next staged
+    /// batch. Never below one whole sequence.
     /// </summary>
     public static int For(IComputeBackend backend, BertConfig config, int maxLength)
     {
         if (backend is not IlgpuBackend device)
             return Math.Max(HostTokens, maxLength);
-        var bytesPerToken = 4L * (6 * config.HiddenSize + config.IntermediateSize);
+        var bytesPerToken = Workspace.BytesPerToken(config);
         var tokens = (device.DeviceMemoryBytes - device.AllocatedBytes) / 2 / bytesPerToken;
         return (int)Math.Clamp(tokens, maxLength, DeviceCeiling);
     }

@@ -99,8 +99,8 @@ internal sealed class DeviceMemory(Accelerator accelerator, AcceleratorStream st
 
     private InvalidOperationException OutOfMemory(long bytes, Exception? inner) => new(
         $"{accelerator.Name} cannot hold another {Mib(bytes)} MiB: this backend may use {Mib(TotalBytes)} MiB and already holds "
-        + $"{Mib(AllocatedBytes)} MiB{(inner is null ? "" : $" (the driver said: {inner.Message})")}. Lower EmbedderOptions.MaxBatchTokens "
-        + "(activations take about 4·(6·hidden + intermediate) bytes a token) or use a smaller model.", inner);
+        + $"{Mib(AllocatedBytes)} MiB{(inner is null ? "" : $" (the driver said: {inner.Message})")}. Lower the batch's token "
+        + "budget (--max-batch-tokens, EmbedderOptions.MaxBatchTokens; activations grow with it) or use a smaller model.", inner);
 
     private static long Mib(long bytes) => (bytes + (1 << 20) - 1) >> 20;
 
