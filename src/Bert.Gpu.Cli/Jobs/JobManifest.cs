@@ -56,7 +56,15 @@ internal sealed record JobManifest(
     public void Save(string path)
     {
         var temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(this, Json));
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(this, Json));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary); // a full disk leaves no half-written manifest behind
+            throw;
+        }
     }
 }

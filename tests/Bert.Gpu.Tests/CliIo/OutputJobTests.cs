@@ -157,6 +157,35 @@ public sealed class OutputJobTests : IDisposable
     }
 
     [Fact]
+    public async Task ParquetRowsAreGatheredIntoRowGroups_AndNoneIsLostOnAStop()
+    {
+        // Row groups of 4 rows: chunks of 3 and 1 make one, 6 goes out alone (it fills one), 2 waits for the commit.
+        var destination = _dir.File("out.parquet");
+        var expected = new List<float>();
+        using (var job = JobFiles.Open(destination, Width, resume: false, parquetRowGroupRows: 4))
+        {
+            foreach (var (rows, c) in Chunks.Select((r, c) => (r, c)))
+            {
+                var values = EmbeddingFiles.Rows(rows, Width, seed: c);
+                job.Write(values, JobFiles.InputAfter(c));
+                expected.AddRange(values);
+                Assert.Equal(c switch { 0 => 0, 1 or 2 => 4, _ => 10 }, job.Rows);
+            }
+            job.Commit();
+        }
+        Assert.Equal(expected, EmbeddingFiles.Read(destination, Width));
+        await using (var reader = await Parquet.ParquetReader.CreateAsync(destination))
+            Assert.Equal(3, reader.RowGroupCount);
+
+        // A job stopped with rows still gathered writes them out as it ends: a resume finds all of them.
+        File.Delete(destination);
+        using (var job = JobFiles.Open(destination, Width, resume: false, parquetRowGroupRows: 4))
+            job.Write(EmbeddingFiles.Rows(3, Width, seed: 0), JobFiles.InputAfter(0));
+        using (var job = JobFiles.Open(destination, Width, resume: true, parquetRowGroupRows: 4))
+            Assert.Equal((3L, JobFiles.InputAfter(0)), (job.ResumedFrom.Rows, job.ResumedFrom.InputSha256));
+    }
+
+    [Fact]
     public void UnknownFormat_ListsTheKnownOnes()
     {
         var destination = _dir.File("out.csv");
