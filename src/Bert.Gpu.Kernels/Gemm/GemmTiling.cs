@@ -5,7 +5,8 @@ namespace Bert.Gpu.Kernels.Gemm;
 /// <summary>
 /// How <see cref="LinearKernel"/> splits its output: a group of <see cref="ThreadsX"/>×<see cref="ThreadsY"/> threads
 /// computes a <see cref="TileM"/>×<see cref="TileN"/> block, each thread a 4×4 register micro-tile, walking K in
-/// slices of <see cref="TileK"/> staged in shared memory.
+/// slices of <see cref="TileK"/> staged in shared memory. <see cref="Int8LinearKernel"/> splits its work the same way,
+/// with K counted in packed 32-bit words of four int8 values (shared slots are 4 bytes either way).
 /// </summary>
 /// <param name="ThreadsX">Threads along the output columns.</param>
 /// <param name="ThreadsY">Threads along the output rows.</param>

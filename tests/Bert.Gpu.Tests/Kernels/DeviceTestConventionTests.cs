@@ -26,7 +26,8 @@ public class DeviceTestConventionTests
             .Select(x => $"{x.Class.Name}.{x.Method.Name}");
 
         // The traits are read as intended: the known device classes are all found, and their tests with them.
-        foreach (var known in new[] { "OpenClSmokeTests", "OpenClKernelTests", "CliOpenClTests", "CudaKernelTests", "MiniLmCudaParityTests" })
+        foreach (var known in new[] { "OpenClSmokeTests", "OpenClKernelTests", "CliOpenClTests", "CudaKernelTests", "MiniLmCudaParityTests",
+                     "OpenClInt8KernelTests", "CudaInt8KernelTests" })
             Assert.Contains(deviceClasses, t => t.Name == known);
         Assert.Contains(methods, x => x.Class.Name == "MiniLmCudaParityTests" && x.Method.Name == "LastHiddenStateMatchesOnnxRuntimeOnAPackedBatch");
         Assert.Empty(plain);

@@ -3,6 +3,7 @@ using Bert.Gpu.Kernels.Attention;
 using Bert.Gpu.Kernels.Gemm;
 using Bert.Gpu.Kernels.Normalization;
 using Bert.Gpu.Kernels.Pooling;
+using Bert.Gpu.Kernels.Quantization;
 using ILGPU;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
@@ -20,11 +21,23 @@ namespace Bert.Gpu.Tests.Kernels;
 public class PtxCompilationTests(ITestOutputHelper output)
 {
     public static TheoryData<Type> Kernels =>
-        [typeof(LinearKernel), typeof(AttentionKernel), typeof(LayerNormKernel), typeof(EmbedLayerNormKernel), typeof(PoolKernel), typeof(L2NormalizeKernel)];
+        [typeof(LinearKernel), typeof(AttentionKernel), typeof(LayerNormKernel), typeof(EmbedLayerNormKernel), typeof(PoolKernel), typeof(L2NormalizeKernel),
+            typeof(Int8LinearKernel), typeof(QuantizeRowsKernel)];
 
     [Theory]
     [MemberData(nameof(Kernels))]
     public void CompilesForSm80(Type launcher)
+    {
+        var ptx = Compile(launcher);
+
+        Assert.Contains(".target sm_80", ptx);
+        Assert.Contains(".entry", ptx);
+        output.WriteLine($"{launcher.Name}: {ptx.Split('\n').Length} lines of PTX, "
+            + $"{(ptx.Contains(".local") ? "uses" : "no")} local memory");
+    }
+
+    /// <summary>The PTX ILGPU generates for <paramref name="launcher"/>'s kernel on an sm_80 GPU.</summary>
+    internal static string Compile(Type launcher)
     {
         // Each launcher keeps its device code in a private static method named Kernel.
         var method = launcher.GetMethod("Kernel", BindingFlags.NonPublic | BindingFlags.Static)
@@ -32,11 +45,6 @@ public class PtxCompilationTests(ITestOutputHelper output)
         using var context = Context.Create(b => b.EnableAlgorithms());
         using var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, nvvmAPI: null!); // NVVM only serves libdevice, which the kernels do not use
         var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
-        var kernel = (PTXCompiledKernel)backend.Compile(entry, new KernelSpecialization());
-
-        Assert.Contains(".target sm_80", kernel.PTXAssembly);
-        Assert.Contains(".entry", kernel.PTXAssembly);
-        output.WriteLine($"{launcher.Name}: {kernel.PTXAssembly.Split('\n').Length} lines of PTX, "
-            + $"{(kernel.PTXAssembly.Contains(".local") ? "uses" : "no")} local memory");
+        return ((PTXCompiledKernel)backend.Compile(entry, new KernelSpecialization())).PTXAssembly;
     }
 }
