@@ -29,7 +29,7 @@ public class GeluTests
             for (var j = 0; j < 8; j++)
             {
                 var x = xs[i + j];
-                var expected = x > 6 ? x : x < -6 ? 0 : Reference.Gelu(x);
+                var expected = Reference.Gelu(x);
                 Assert.True(Math.Abs(Gelu.Apply(x) - expected) <= 2e-6 * Math.Max(1, Math.Abs(x)), $"scalar GELU({x})");
                 Assert.True(Math.Abs(vector[j] - expected) <= 2e-6 * Math.Max(1, Math.Abs(x)), $"vector GELU({x})");
             }

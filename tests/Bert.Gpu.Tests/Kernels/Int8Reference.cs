@@ -3,7 +3,7 @@ namespace Bert.Gpu.Tests.Kernels;
 /// <summary>
 /// Plain references for the int8 kernels, written from the definitions and sharing no code with them: quantization
 /// through <c>MathF.Round</c> (round half to even) and <c>Math.Clamp</c>, packing through little-endian bytes and
-/// <c>BitConverter</c>, accumulation in int64, the epilogue in double with a GELU accurate at every x (<see cref="Gelu"/>).
+/// <c>BitConverter</c>, accumulation in int64, the epilogue in double with a GELU accurate at every x (<see cref="Support.Reference.Gelu"/>).
 /// </summary>
 internal static class Int8Reference
 {
@@ -77,35 +77,12 @@ internal static class Int8Reference
                 var dequantized = acc[i] * (double)xScale[r] * wScale[c];
                 var v = dequantized + bias[c];
                 if (gelu)
-                    v = Gelu(v);
+                    v = Support.Reference.Gelu(v);
                 var added = residual?[i] ?? 0f;
                 expected[i] = v + added;
                 allowed[i] = EpilogueBound * (Math.Abs(dequantized) + Math.Abs(bias[c]) + Math.Abs(added));
             }
         return (expected, allowed);
-    }
-
-    /// <summary>
-    /// <c>0.5·x·(1 + erf(x/√2))</c> in double, to ~1e-13 for every x: the Maclaurin series of
-    /// <see cref="Support.Reference.Erf"/> for |z| = |x/√2| &lt; 2.5 (its largest term is about e^(z²) ≤ 520 there, so at
-    /// most ~1e-13 cancels away), else <c>1 + erf = erfc(−z)</c> or <c>2 − erfc(z)</c> from erfc's continued fraction (Abramowitz &amp;
-    /// Stegun 7.1.14). The series alone goes wrong past |x| ≈ 5 — 3e-6 off at x = 7.7, diverging by x = 10 — and the
-    /// int8 GEMM's pre-activations reach ±8 (Support.Reference.Gelu is that series; the fp32 tests stay below it).
-    /// </summary>
-    public static double Gelu(double x)
-    {
-        var z = x / Math.Sqrt(2);
-        var onePlusErf = Math.Abs(z) < 2.5 ? 1 + Support.Reference.Erf(z) : z > 0 ? 2 - Erfc(z) : Erfc(-z);
-        return 0.5 * x * onePlusErf;
-    }
-
-    /// <summary>erfc(z) for z ≥ 2.5: <c>e^(−z²)/√π · 1/(z + ½/(z + 1/(z + (3/2)/(z + …))))</c>, 120 levels deep (~1e-16 there).</summary>
-    private static double Erfc(double z)
-    {
-        var fraction = z;
-        for (var n = 120; n > 0; n--)
-            fraction = z + n / 2.0 / fraction;
-        return Math.Exp(-z * z) / (Math.Sqrt(Math.PI) * fraction);
     }
 
     /// <summary>
