@@ -116,15 +116,10 @@ internal static class EmbedCommand
                     result = EmbedJob.Run(input, embedder, job, interruption.Token);
                     if (result is not null)
                         job.Commit();
-                    else
-                        job.Flush(); // stopped: every row computed goes out, none waits for a fuller row group
                 }
-                catch (Exception e) when (e is CliException or IOException)
+                catch (Exception e) when (e is CliException or IOException && job.Rows > 0)
                 {
                     // A full disk, a bad record, a NaN row: what is done stays, and the user learns where and how to go on.
-                    KeepWhatIsDone(job);
-                    if (job.Rows == 0)
-                        throw;
                     throw new CliException($"{e.Message}; {Kept(job)}", e);
                 }
                 if (result is null)
@@ -163,18 +158,6 @@ internal static class EmbedCommand
     {
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-    }
-
-    private static void KeepWhatIsDone(OutputJob job)
-    {
-        try
-        {
-            job.Flush();
-        }
-        catch (CliException)
-        {
-            // The write that failed first fails again (a full disk): the rows already out are what is kept.
-        }
     }
 
     private static string Kept(OutputJob? job) => job is { Rows: > 0 }

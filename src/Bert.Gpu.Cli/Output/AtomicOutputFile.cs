@@ -43,6 +43,13 @@ internal sealed class AtomicOutputFile : IDisposable
     public static AtomicOutputFile Resumable(string destination, bool resume) =>
         new(destination, "partial", resume ? FileMode.OpenOrCreate : FileMode.Create);
 
+    /// <summary>
+    /// The file a finished job's last step writes before the rename, <c>.NAME.converting</c>: one name, not a
+    /// per-process one, so a run killed while converting leaves nothing a later run does not overwrite (only the
+    /// run holding the partial file gets this far).
+    /// </summary>
+    public static AtomicOutputFile Converting(string destination) => new(destination, "converting", FileMode.Create);
+
     /// <summary>The partial file <see cref="Resumable"/> uses for <paramref name="destination"/>: <c>.NAME.partial</c> beside it.</summary>
     public static string ResumablePath(string destination) => PathBeside(Path.GetFullPath(destination), "partial");
 

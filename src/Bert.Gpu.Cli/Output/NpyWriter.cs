@@ -14,7 +14,7 @@ namespace Bert.Gpu.Cli.Output;
 internal sealed partial class NpyWriter(Stream stream, int width) : IEmbeddingWriter
 {
     /// <summary>Magic, version, header length and the padded header: a multiple of 64 bytes as NumPy recommends.</summary>
-    private const int HeaderBytes = 128;
+    public const int HeaderBytes = 128;
 
     private long _rows;
     private bool _started;
@@ -38,7 +38,7 @@ internal sealed partial class NpyWriter(Stream stream, int width) : IEmbeddingWr
         var ours = header[0] == 0x93 && header.AsSpan(1, 5).SequenceEqual("NUMPY"u8) && header[6] == 1 && header[7] == 0
             && BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(8)) == HeaderBytes - 10 && shape.Success;
         if (!ours)
-            throw new CliException($"{name}: not a partial .npy file of this tool; delete it, or pass --overwrite to start over.");
+            throw new CliException($"{name}: not a partial output of this tool (its float32 rows in .npy layout); delete it, or pass --overwrite to start over.");
         if (shape.Groups[1].Value != width.ToString(CultureInfo.InvariantCulture))
             throw new CliException($"{name}: holds rows of width {shape.Groups[1].Value}, this run's are {width}; delete it, or pass --overwrite to start over.");
         return (stream.Length - HeaderBytes) / (4L * width);

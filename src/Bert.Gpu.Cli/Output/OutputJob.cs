@@ -8,7 +8,8 @@ namespace Bert.Gpu.Cli.Output;
 /// commit, the partial file stays if it holds rows, and a run with <c>resume</c> continues it — after proving from the
 /// manifest that it is the same job (model, options) and reading back every row it holds — from
 /// <see cref="ResumedFrom"/>, whose input hash the caller must check against the texts it skips. The format comes from
-/// the extension.
+/// the extension; a <c>.parquet</c> job keeps its rows in <c>.npy</c> layout until the commit writes the Parquet file
+/// (<see cref="ParquetEmbeddingWriter"/> says why).
 /// </summary>
 internal sealed class OutputJob : IDisposable
 {
@@ -21,16 +22,12 @@ internal sealed class OutputJob : IDisposable
     private readonly string _input;
     private readonly RunningHash _rowsHash;
     private readonly string _manifestPath;
-    private readonly string _undoLog;
-    private readonly int _rowsPerWrite;
+    private readonly string _destination;
     private RowCheckpoint _committed;
-    private RowCheckpoint _accepted;
-    private float[] _buffer = [];
-    private int _bufferedRows;
     private bool _done;
 
     private OutputJob(AtomicOutputFile file, IEmbeddingWriter writer, JobIdentity identity, string input, RunningHash rowsHash,
-        RowCheckpoint resumedFrom, string undoLog, int? rowGroupRows)
+        RowCheckpoint resumedFrom, string destination)
     {
         _file = file;
         _writer = writer;
@@ -38,9 +35,8 @@ internal sealed class OutputJob : IDisposable
         _input = input;
         _rowsHash = rowsHash;
         _manifestPath = JobManifest.PathFor(file.TemporaryPath);
-        _undoLog = undoLog;
-        _committed = _accepted = ResumedFrom = resumedFrom;
-        _rowsPerWrite = writer is ParquetEmbeddingWriter ? rowGroupRows ?? ParquetEmbeddingWriter.RowGroupRows(identity.Width) : 1;
+        _destination = destination;
+        _committed = ResumedFrom = resumedFrom;
     }
 
     /// <summary>True for the extensions this job writes.</summary>
@@ -56,56 +52,41 @@ internal sealed class OutputJob : IDisposable
     /// <param name="identity">The job: model, options, width.</param>
     /// <param name="input">The input's name, recorded in the manifest for people to read.</param>
     /// <param name="resume">Continue a partial file of an earlier run of this job.</param>
-    /// <param name="parquetRowGroupRows">Rows per Parquet row group; default <see cref="ParquetEmbeddingWriter.RowGroupRows"/> (tests use small ones).</param>
     /// <exception cref="CliException">The partial file is not this job's (what changed is named), is damaged, or cannot be opened.</exception>
-    public static OutputJob Open(string destination, JobIdentity identity, string input, bool resume, int? parquetRowGroupRows = null)
+    public static OutputJob Open(string destination, JobIdentity identity, string input, bool resume)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(identity.Width);
         if (!KnowsFormat(destination))
             throw new CliException($"{destination}: unknown output format '{Path.GetExtension(destination)}'; use {Formats}.");
-        var format = Path.GetExtension(destination).ToLowerInvariant();
+        var jsonl = Path.GetExtension(destination).Equals(".jsonl", StringComparison.OrdinalIgnoreCase); // else npy rows
         var file = AtomicOutputFile.Resumable(destination, resume);
         var partial = file.TemporaryPath;
         var manifestPath = JobManifest.PathFor(partial);
-        var undoLog = partial + ".undo";
         var rowsHash = new RunningHash();
         try
         {
             var stream = file.Stream;
             var width = identity.Width;
-            if (resume && (stream.Length > 0 || File.Exists(undoLog)))
+            if (resume && stream.Length > 0)
             {
                 var manifest = JobManifest.Load(manifestPath, partial)
                     ?? throw new CliException($"{partial}: no manifest ({manifestPath}) says which job wrote it, so it cannot be verified; delete it, or pass --overwrite to start over.");
                 var changes = identity.Differences(manifest.Identity);
                 if (changes.Count > 0)
                     throw new CliException($"cannot resume {partial}: {string.Join("; ", changes)}. Rerun with the options of the interrupted run, or pass --overwrite to start over.");
-                var present = format switch
-                {
-                    ".npy" => NpyWriter.CountRows(stream, width, partial),
-                    ".jsonl" => JsonlEmbeddingWriter.CountRows(stream),
-                    _ => ParquetEmbeddingWriter.CountRows(stream, width, undoLog, partial),
-                };
+                var present = jsonl ? JsonlEmbeddingWriter.CountRows(stream) : NpyWriter.CountRows(stream, width, partial);
                 var from = Checkpoint(manifest, present, partial);
-                IEmbeddingWriter resumed = format switch
-                {
-                    ".npy" => NpyWriter.Resume(stream, width, from.Rows, rowsHash),
-                    ".jsonl" => JsonlEmbeddingWriter.Resume(stream, width, partial, from.Rows, rowsHash),
-                    _ => ParquetEmbeddingWriter.Resume(stream, width, undoLog, partial, from.Rows, rowsHash),
-                };
+                IEmbeddingWriter resumed = jsonl
+                    ? JsonlEmbeddingWriter.Resume(stream, width, partial, from.Rows, rowsHash)
+                    : NpyWriter.Resume(stream, width, from.Rows, rowsHash);
                 if (rowsHash.Current != from.OutputSha256)
                     throw new CliException($"{partial}: its first {from.Rows} rows are not those its manifest recorded (the file was changed or damaged); delete it, or pass --overwrite to start over.");
-                return new OutputJob(file, resumed, identity, input, rowsHash, from, undoLog, parquetRowGroupRows);
+                return new OutputJob(file, resumed, identity, input, rowsHash, from, destination);
             }
             File.Delete(manifestPath); // a stale one of an earlier job must never vouch for this one
             stream.SetLength(0);
-            IEmbeddingWriter writer = format switch
-            {
-                ".npy" => new NpyWriter(stream, width),
-                ".jsonl" => new JsonlEmbeddingWriter(stream, width),
-                _ => new ParquetEmbeddingWriter(stream, width, undoLog),
-            };
-            return new OutputJob(file, writer, identity, input, rowsHash, new RowCheckpoint(0, Empty(), rowsHash.Current), undoLog, parquetRowGroupRows);
+            IEmbeddingWriter writer = jsonl ? new JsonlEmbeddingWriter(stream, width) : new NpyWriter(stream, width);
+            return new OutputJob(file, writer, identity, input, rowsHash, new RowCheckpoint(0, Empty(), rowsHash.Current), destination);
         }
         catch
         {
@@ -143,7 +124,7 @@ internal sealed class OutputJob : IDisposable
     /// <summary>Where this run starts: 0 rows, or the checkpoint of the partial it continues (skip that many texts; their hash must match).</summary>
     public RowCheckpoint ResumedFrom { get; }
 
-    /// <summary>Rows in the partial file now, those it was resumed with included (not those gathered for a row group: see <see cref="Flush"/>).</summary>
+    /// <summary>Rows in the partial file now, those it was resumed with included.</summary>
     public long Rows => _writer.Rows;
 
     /// <summary>Where the rows are until <see cref="Commit"/>, and stay if the job ends without one.</summary>
@@ -151,91 +132,66 @@ internal sealed class OutputJob : IDisposable
 
     /// <summary>
     /// Appends <c>rows.Length / width</c> rows made from texts whose running hash, after the last of them, is
-    /// <paramref name="inputSha256"/>. Rows go to the file at once (a Parquet output gathers them into row groups of
-    /// <see cref="ParquetEmbeddingWriter.RowGroupRows"/> first: a row group per chunk made its footer, rewritten on
-    /// every append, grow with the job); once in the file they survive the process being killed, and if it is killed
-    /// while they go out, a resume finds the rows before them or all of them, never a mix.
+    /// <paramref name="inputSha256"/>. Once it returns they survive the process being killed; if it is killed during
+    /// the call, a resume finds the rows before them or all of them, never a mix.
     /// </summary>
     public void Write(ReadOnlyMemory<float> rows, string inputSha256)
     {
-        var width = _identity.Width;
-        if (rows.Length % width != 0)
-            throw new ArgumentException($"{rows.Length} values are not whole rows of {width}.", nameof(rows));
-        var count = rows.Length / width;
+        if (rows.Length % _identity.Width != 0)
+            throw new ArgumentException($"{rows.Length} values are not whole rows of {_identity.Width}.", nameof(rows));
         _rowsHash.AppendRows(rows.Span);
-        _accepted = new RowCheckpoint(_accepted.Rows + count, inputSha256, _rowsHash.Current);
-        if (_bufferedRows == 0 && count >= _rowsPerWrite)
-        {
-            WriteOut(rows);
-            return;
-        }
-        var needed = (_bufferedRows + count) * width;
-        if (_buffer.Length < needed)
-            Array.Resize(ref _buffer, Math.Max(needed, _rowsPerWrite * width));
-        rows.CopyTo(_buffer.AsMemory(_bufferedRows * width));
-        _bufferedRows += count;
-        if (_bufferedRows >= _rowsPerWrite)
-            WriteOut(_buffer.AsMemory(0, _bufferedRows * width));
-    }
-
-    /// <summary>Writes out the rows gathered for a row group that is not full yet: before a stop, so nothing computed is lost.</summary>
-    public void Flush()
-    {
-        if (_bufferedRows > 0)
-            WriteOut(_buffer.AsMemory(0, _bufferedRows * _identity.Width));
-    }
-
-    /// <summary>The manifest names what is about to go out as pending, then it goes out: the order that makes a kill at any instant resumable.</summary>
-    private void WriteOut(ReadOnlyMemory<float> rows)
-    {
+        var next = new RowCheckpoint(_committed.Rows + rows.Length / _identity.Width, inputSha256, _rowsHash.Current);
         try
         {
-            new JobManifest(JobManifest.CurrentVersion, _identity, _input, _committed, _accepted).Save(_manifestPath);
+            // The manifest names the rows as pending before they go out: the order that makes a kill at any instant resumable.
+            new JobManifest(JobManifest.CurrentVersion, _identity, _input, _committed, next).Save(_manifestPath);
             _writer.Write(rows);
         }
         catch (IOException e)
         {
             throw new CliException($"{PartialPath}: writing failed ({e.Message.Split(" : '")[0]}); free space or fix the cause", e);
         }
-        _committed = _accepted;
-        _bufferedRows = 0;
+        _committed = next;
     }
 
-    /// <summary>Finishes the format, flushes to disk, renames the partial file onto the destination and drops the manifest.</summary>
+    /// <summary>
+    /// Finishes the format, flushes to disk and renames the partial file onto the destination (a Parquet output: writes
+    /// the Parquet file from the partial's rows into <c>.NAME.converting</c> and renames that), then drops the manifest.
+    /// </summary>
     public void Commit()
     {
-        Flush();
         _writer.Complete();
-        _file.Commit();
+        if (Path.GetExtension(_destination).Equals(".parquet", StringComparison.OrdinalIgnoreCase))
+        {
+            // Killed while converting, the partial and its manifest are still there: a resume converts again.
+            using var parquet = AtomicOutputFile.Converting(_destination);
+            var rows = _file.Stream;
+            rows.Position = NpyWriter.HeaderBytes;
+            ParquetEmbeddingWriter.Write(rows, _writer.Rows, _identity.Width, parquet.Stream);
+            parquet.Commit();
+            _file.Dispose();
+        }
+        else
+        {
+            _file.Commit();
+        }
         _done = true;
         File.Delete(_manifestPath);
     }
 
-    /// <summary>
-    /// Without a commit: writes out the rows gathered for a row group (if it can), then keeps a partial file that holds
-    /// rows (and its manifest), for <c>--resume</c>; deletes an empty one.
-    /// </summary>
+    /// <summary>Without a commit: keeps a partial file that holds rows (and its manifest), for <c>--resume</c>; deletes an empty one.</summary>
     public void Dispose()
     {
         _rowsHash.Dispose();
         if (_done)
             return;
         _done = true;
-        try
-        {
-            Flush();
-        }
-        catch (CliException)
-        {
-            // The write that failed before fails again: the rows already out are what is kept.
-        }
         if (_writer.Rows > 0)
         {
             _file.Keep();
             return;
         }
         _file.Dispose();
-        File.Delete(_undoLog);
         File.Delete(_manifestPath);
     }
 }

@@ -10,9 +10,8 @@ internal static class JobFiles
         new("test-model", "0123abcd", width, pooling, Normalize: true, MaxLength: 128, LongText: "truncate", Stride: null,
             InputFormat: "lines", TextField: null, TextColumn: null);
 
-    /// <summary>Opens a job on <paramref name="destination"/>; a Parquet row group per write unless <paramref name="parquetRowGroupRows"/> says otherwise.</summary>
-    public static OutputJob Open(string destination, int width, bool resume, string pooling = "mean", int parquetRowGroupRows = 1) =>
-        OutputJob.Open(destination, Identity(width, pooling), "input.txt", resume, parquetRowGroupRows);
+    public static OutputJob Open(string destination, int width, bool resume, string pooling = "mean") =>
+        OutputJob.Open(destination, Identity(width, pooling), "input.txt", resume);
 
     /// <summary>The input hash a test records after chunk <paramref name="chunk"/>.</summary>
     public static string InputAfter(int chunk) => $"input-{chunk}";

@@ -143,9 +143,9 @@ public sealed class OutputJobTests : IDisposable
     }
 
     [Theory]
-    [InlineData("out.npy", "{0}: not a partial .npy file of this tool")]
+    [InlineData("out.npy", "{0}: not a partial output of this tool (its float32 rows in .npy layout)")]
     [InlineData("out.jsonl", "{0}:1: not an embedding row of this tool (the partial file is damaged)")]
-    [InlineData("out.parquet", "{0}: not a readable partial .parquet file of this tool")]
+    [InlineData("out.parquet", "{0}: not a partial output of this tool (its float32 rows in .npy layout)")]
     public void ResumeOfAForeignFile_IsRefusedAndTheFileKept(string file, string expected)
     {
         using (var job = JobFiles.Open(_dir.File(file), Width, resume: false))
@@ -157,32 +157,18 @@ public sealed class OutputJobTests : IDisposable
     }
 
     [Fact]
-    public async Task ParquetRowsAreGatheredIntoRowGroups_AndNoneIsLostOnAStop()
+    public async Task ParquetIsWrittenAtTheCommit_InRowGroupsOfAFewMegabytes()
     {
-        // Row groups of 4 rows: chunks of 3 and 1 make one, 6 goes out alone (it fills one), 2 waits for the commit.
-        var destination = _dir.File("out.parquet");
-        var expected = new List<float>();
-        using (var job = JobFiles.Open(destination, Width, resume: false, parquetRowGroupRows: 4))
-        {
-            foreach (var (rows, c) in Chunks.Select((r, c) => (r, c)))
-            {
-                var values = EmbeddingFiles.Rows(rows, Width, seed: c);
-                job.Write(values, JobFiles.InputAfter(c));
-                expected.AddRange(values);
-                Assert.Equal(c switch { 0 => 0, 1 or 2 => 4, _ => 10 }, job.Rows);
-            }
-            job.Commit();
-        }
-        Assert.Equal(expected, EmbeddingFiles.Read(destination, Width));
-        await using (var reader = await Parquet.ParquetReader.CreateAsync(destination))
-            Assert.Equal(3, reader.RowGroupCount);
-
-        // A job stopped with rows still gathered writes them out as it ends: a resume finds all of them.
-        File.Delete(destination);
-        using (var job = JobFiles.Open(destination, Width, resume: false, parquetRowGroupRows: 4))
-            job.Write(EmbeddingFiles.Rows(3, Width, seed: 0), JobFiles.InputAfter(0));
-        using (var job = JobFiles.Open(destination, Width, resume: true, parquetRowGroupRows: 4))
-            Assert.Equal((3L, JobFiles.InputAfter(0)), (job.ResumedFrom.Rows, job.ResumedFrom.InputSha256));
+        // 400,000 floats a row: 4 MB row groups hold 2 rows, so 5 rows make 3 groups.
+        const int wide = 400_000;
+        var rows = EmbeddingFiles.Rows(5, wide, seed: 3);
+        var source = new MemoryStream(rows.SelectMany(BitConverter.GetBytes).ToArray());
+        var destination = _dir.File("wide.parquet");
+        using (var file = File.Create(destination))
+            ParquetEmbeddingWriter.Write(source, 5, wide, file);
+        Assert.Equal(rows, EmbeddingFiles.Read(destination, wide));
+        await using var reader = await Parquet.ParquetReader.CreateAsync(destination);
+        Assert.Equal(3, reader.RowGroupCount);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using Bert.Gpu.Cli.Output;
 
@@ -34,50 +33,20 @@ public sealed class TornTailTests : IDisposable
     }
 
     [Fact]
-    public void ParquetKilledMidAppend_IsUndone()
+    public void ParquetKeepsNpyRowsUntilTheCommit_SoATornRowIsCutAsForNpy()
     {
         var partial = Interrupt("out.parquet", chunks: 2);
-        using (var stream = File.Open(partial, FileMode.Open))
-        {
-            var footer = FooterBytes(stream);
-            ParquetUndoLog.Save(partial + ".undo", stream, footer);
-            stream.SetLength(stream.Length - footer);
-            stream.Position = stream.Length;
-            stream.Write(new byte[100]); // half a row group, no footer
-        }
+        File.AppendAllText(partial, "\u0001\u0002\u0003", Encoding.Latin1);
         ResumeAndFinish("out.parquet", expectedDone: 4);
     }
 
     [Fact]
-    public void ParquetKilledBeforeItsFirstAppendEnded_StartsOver()
+    public void ParquetKilledWhileConverting_IsConvertedAgain()
     {
-        var partial = Interrupt("out.parquet", chunks: 1);
-        File.WriteAllBytes(partial + ".undo", new byte[16]); // "the file was empty": what a first append saves
-        File.WriteAllBytes(partial, [.. "PAR1"u8, 1, 2, 3]);
-        ResumeAndFinish("out.parquet", expectedDone: 0);
-    }
-
-    [Fact]
-    public void ParquetKilledAfterAnAppendButBeforeDroppingItsLog_LosesThatAppendOnly()
-    {
-        var partial = Interrupt("out.parquet", chunks: 1);
-        using (var stream = File.Open(partial, FileMode.Open))
-            ParquetUndoLog.Save(_dir.File("saved.undo"), stream, FooterBytes(stream));
-        using (var job = JobFiles.Open(_dir.File("out.parquet"), Width, resume: true))
-            job.Write(EmbeddingFiles.Rows(Chunks[1], Width, seed: 1), JobFiles.InputAfter(1));
-        File.Move(_dir.File("saved.undo"), partial + ".undo");
-        ResumeAndFinish("out.parquet", expectedDone: 3);
-    }
-
-    [Fact]
-    public void ParquetUndoLogCutShort_IsIgnored()
-    {
-        var partial = Interrupt("out.parquet", chunks: 2);
-        using (var stream = File.Open(partial, FileMode.Open))
-            ParquetUndoLog.Save(partial + ".undo", stream, FooterBytes(stream));
-        var log = File.ReadAllBytes(partial + ".undo");
-        File.WriteAllBytes(partial + ".undo", log[..^3]);
-        ResumeAndFinish("out.parquet", expectedDone: 4);
+        // A run killed while writing the Parquet file leaves the partial, its manifest and a half-written .converting.
+        Interrupt("out.parquet", chunks: 4);
+        File.WriteAllBytes(_dir.File(".out.parquet.converting"), [.. "PAR1"u8, 1, 2, 3]);
+        ResumeAndFinish("out.parquet", expectedDone: 12);
     }
 
     /// <summary>Writes the first <paramref name="chunks"/> chunks and ends without a commit; returns the kept partial file.</summary>
@@ -106,13 +75,5 @@ public sealed class TornTailTests : IDisposable
         var expected = Enumerable.Range(0, Chunks.Length).SelectMany(c => EmbeddingFiles.Rows(Chunks[c], Width, seed: c));
         Assert.Equal(expected, EmbeddingFiles.Read(destination, Width));
         Assert.Equal([file], _dir.Files());
-    }
-
-    private static long FooterBytes(Stream parquet)
-    {
-        var last = new byte[8];
-        parquet.Position = parquet.Length - 8;
-        parquet.ReadExactly(last);
-        return BinaryPrimitives.ReadInt32LittleEndian(last) + 8L;
     }
 }
