@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Fuzz lane (docs/FUZZING.md): afl++ (Debian's afl++ package) drives the SharpFuzz harnesses of tests/Bert.Gpu.Fuzz over
-# the tokenizer, the CLI's input readers and the model-file readers, each for a bounded time, starting from the
+# the tokenizer, the CLI's input readers and the model-file readers (the .qbert reader among them), each for a bounded time, starting from the
 # committed seeds in tests/Bert.Gpu.Fuzz/corpus/TARGET. Any crash (an exception other than the reader's documented
 # one, or a broken property) or hang fails the lane, printing the target, the input in base64 and the replayed stack.
-#   BERT_GPU_FUZZ_SECONDS  seconds per target (default 25: 9 targets, about 5 minutes with the build on 2 cores)
+#   BERT_GPU_FUZZ_SECONDS  seconds per target (default 25: 10 targets, about 5 minutes with the build on 2 cores)
 #   BERT_GPU_FUZZ_TARGETS  space-separated subset of the targets (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 seconds=${BERT_GPU_FUZZ_SECONDS:-25}
-targets=${BERT_GPU_FUZZ_TARGETS:-tokenizer lines jsonl csv safetensors onnx config tokenizer-json tokenizer-vocab}
+targets=${BERT_GPU_FUZZ_TARGETS:-tokenizer lines jsonl csv safetensors onnx config tokenizer-json tokenizer-vocab qbert}
 out=artifacts/fuzz
 bin=$out/bin
 harness=tests/Bert.Gpu.Fuzz
@@ -33,6 +33,7 @@ quiet dotnet publish "$harness" -c Release -o "$bin" -nologo
 # Only the code that reads untrusted bytes: coverage of the backends and the encoder would be noise to afl.
 quiet dotnet sharpfuzz "$bin/Bert.Gpu.dll" Bert.Gpu.Tokenization Bert.Gpu.Weights Bert.Gpu.Model
 quiet dotnet sharpfuzz "$bin/Bert.Gpu.Cli.dll" Bert.Gpu.Cli.Input
+quiet dotnet sharpfuzz "$bin/Bert.Gpu.Quantization.dll" Bert.Gpu.Quantization.Files
 
 # The harness writes each input for the path-taking readers here; afl ends targets with SIGKILL, so the lane cleans up.
 if [ -d /dev/shm ]; then scratch=$(mktemp -d /dev/shm/bert-gpu-fuzz.XXXXXX); else scratch=$(mktemp -d); fi
@@ -50,7 +51,7 @@ summary=()
 for target in $targets; do
   dict=()
   case $target in
-    config|tokenizer-json|tokenizer-vocab|safetensors|jsonl) dict=(-x "$harness/dictionaries/json.dict") ;;
+    config|tokenizer-json|tokenizer-vocab|safetensors|jsonl|qbert) dict=(-x "$harness/dictionaries/json.dict") ;;
     onnx) dict=(-x "$harness/dictionaries/onnx.dict") ;;
   esac
   findings=$out/findings/$target

@@ -16,6 +16,7 @@ internal static class FuzzTargets
         WeightsTargets.Config,
         TokenizerFilesTargets.Json,
         TokenizerFilesTargets.Vocab,
+        QbertTarget.Target,
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
