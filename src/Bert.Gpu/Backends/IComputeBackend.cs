@@ -22,8 +22,12 @@ public interface IComputeBackend : IDisposable
     /// <summary>Copies int32 values to a new buffer.</summary>
     IDeviceBuffer Upload(ReadOnlySpan<int> values);
 
-    /// <summary>Uploads a linear layer: <paramref name="weight"/> <c>[out, in]</c>, <paramref name="bias"/> <c>[out]</c>.</summary>
-    ILinearWeights UploadLinear(FloatTensor weight, FloatTensor bias);
+    /// <summary>Whether this backend runs linear layers in <paramref name="format"/>.</summary>
+    bool Supports(LinearFormat format);
+
+    /// <summary>Uploads a linear layer in its format (which <see cref="Supports"/> must accept).</summary>
+    /// <exception cref="NotSupportedException">The backend does not run that format.</exception>
+    ILinearWeights UploadLinear(LinearLayer layer);
 
     /// <summary>Copies the first <c>destination.Length</c> values of an fp32 buffer back, after all queued work.</summary>
     void Download(IDeviceBuffer source, Span<float> destination);

@@ -11,4 +11,7 @@ public interface ILinearWeights : IDisposable
 
     /// <summary>Output width (the GEMM's N).</summary>
     int OutFeatures { get; }
+
+    /// <summary>The format the layer runs in.</summary>
+    LinearFormat Format { get; }
 }

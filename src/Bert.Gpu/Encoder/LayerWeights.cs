@@ -4,32 +4,28 @@ using static Bert.Gpu.Model.BertTensorNames;
 
 namespace Bert.Gpu.Encoder;
 
-/// <summary>One transformer layer's weights on a backend, with Q, K and V fused into one <c>[3·hidden, hidden]</c> GEMM.</summary>
+/// <summary>One transformer layer's weights on a backend, each linear unit in its own format (<see cref="BertModel.Linear"/>), Q, K and V fused into one GEMM.</summary>
 internal sealed class LayerWeights : IDisposable
 {
     public LayerWeights(BertModel model, int layer, IComputeBackend backend)
     {
         var p = Layer(layer);
-        FloatTensor W(string part) => model[p + part + ".weight"];
-        FloatTensor B(string part) => model[p + part + ".bias"];
-
-        var hidden = model.Config.HiddenSize;
-        var qkvWeight = new float[3 * hidden * hidden];
-        var qkvBias = new float[3 * hidden];
-        string[] parts = [LayerPart.Query, LayerPart.Key, LayerPart.Value];
-        for (var i = 0; i < 3; i++)
+        ILinearWeights Upload(LinearUnit unit)
         {
-            W(parts[i]).Data.CopyTo(qkvWeight, i * hidden * hidden);
-            B(parts[i]).Data.CopyTo(qkvBias, i * hidden);
+            var linear = model.Linear(layer, unit);
+            return backend.Supports(linear.Format)
+                ? backend.UploadLinear(linear)
+                : throw new NotSupportedException($"{backend.DeviceName} cannot run {linear.Format} layers ({BertTensorNames.Unit(layer, unit)} of {model.Name}); use another --device, or an fp32 model.");
         }
-        Qkv = backend.UploadLinear(new FloatTensor(qkvWeight, 3 * hidden, hidden), new FloatTensor(qkvBias, 3 * hidden));
-        AttentionOutput = backend.UploadLinear(W(LayerPart.AttentionOutput), B(LayerPart.AttentionOutput));
-        AttentionNormGamma = backend.Upload(W(LayerPart.AttentionLayerNorm).Data);
-        AttentionNormBeta = backend.Upload(B(LayerPart.AttentionLayerNorm).Data);
-        Intermediate = backend.UploadLinear(W(LayerPart.Intermediate), B(LayerPart.Intermediate));
-        Output = backend.UploadLinear(W(LayerPart.Output), B(LayerPart.Output));
-        OutputNormGamma = backend.Upload(W(LayerPart.OutputLayerNorm).Data);
-        OutputNormBeta = backend.Upload(B(LayerPart.OutputLayerNorm).Data);
+
+        Qkv = Upload(LinearUnit.Qkv);
+        AttentionOutput = Upload(LinearUnit.AttentionOutput);
+        AttentionNormGamma = backend.Upload(model[p + LayerPart.AttentionLayerNorm + ".weight"].Data);
+        AttentionNormBeta = backend.Upload(model[p + LayerPart.AttentionLayerNorm + ".bias"].Data);
+        Intermediate = Upload(LinearUnit.Intermediate);
+        Output = Upload(LinearUnit.Output);
+        OutputNormGamma = backend.Upload(model[p + LayerPart.OutputLayerNorm + ".weight"].Data);
+        OutputNormBeta = backend.Upload(model[p + LayerPart.OutputLayerNorm + ".bias"].Data);
     }
 
     public ILinearWeights Qkv { get; }

@@ -1,14 +1,17 @@
+using Bert.Gpu.Backends;
 using Bert.Gpu.Tokenization;
 
 namespace Bert.Gpu.Model;
 
 /// <summary>
-/// A BERT encoder in host memory: its configuration, its fp32 tensors under canonical names
-/// (<see cref="BertTensorNames"/>), its tokenizer and how its embeddings are meant to be pooled.
+/// A BERT encoder in host memory: its configuration, its tensors under canonical names (<see cref="BertTensorNames"/>)
+/// — fp32, except the linear units stored in int8 (<see cref="Quantized"/>), whose weights then exist only as codes —,
+/// its tokenizer and how its embeddings are meant to be pooled.
 /// </summary>
 public sealed class BertModel
 {
     private readonly IReadOnlyDictionary<string, FloatTensor> _tensors;
+    private readonly IReadOnlyDictionary<string, QuantizedLinear> _quantized;
     private string? _contentHash;
 
     /// <summary>Creates the model and checks that every tensor the encoder needs is present, with the right shape and finite values.</summary>
@@ -18,14 +21,19 @@ public sealed class BertModel
     /// <param name="tokenizer">Tokenizer matching the vocabulary.</param>
     /// <param name="defaultPooling">Pooling the model was trained with.</param>
     /// <param name="maxLength">Default maximum sequence length in tokens, special tokens included.</param>
+    /// <param name="quantized">
+    /// Linear units stored in int8, by <see cref="BertTensorNames.Unit"/> name; their fp32 weights may be absent from
+    /// <paramref name="tensors"/> (their biases may not). Null: none.
+    /// </param>
     /// <exception cref="ModelFormatException">A tensor is missing, has the wrong shape, or holds NaN or Inf.</exception>
     public BertModel(string name, BertConfig config, IReadOnlyDictionary<string, FloatTensor> tensors,
-        BertTokenizer tokenizer, PoolingMode defaultPooling, int maxLength)
+        BertTokenizer tokenizer, PoolingMode defaultPooling, int maxLength, IReadOnlyDictionary<string, QuantizedLinear>? quantized = null)
     {
         config.Validate(name);
         Name = name;
         Config = config;
         _tensors = tensors;
+        _quantized = quantized ?? new Dictionary<string, QuantizedLinear>();
         Tokenizer = tokenizer;
         DefaultPooling = defaultPooling;
         MaxLength = Math.Min(maxLength, config.MaxPositionEmbeddings);
@@ -50,6 +58,45 @@ public sealed class BertModel
     /// <summary>All tensors by canonical name.</summary>
     public IReadOnlyDictionary<string, FloatTensor> Tensors => _tensors;
 
+    /// <summary>The linear units stored in int8, by <see cref="BertTensorNames.Unit"/> name (empty for an fp32 model).</summary>
+    public IReadOnlyDictionary<string, QuantizedLinear> Quantized => _quantized;
+
+    /// <summary>
+    /// The same model with <paramref name="quantized"/> units in int8 (replacing any this one had): shares every tensor,
+    /// so trying many quantization plans (calibration's per-layer sensitivity) costs no copies.
+    /// </summary>
+    public BertModel WithQuantized(IReadOnlyDictionary<string, QuantizedLinear> quantized) =>
+        new(Name, Config, _tensors, Tokenizer, DefaultPooling, MaxLength, quantized);
+
+    /// <summary>
+    /// Layer <paramref name="layer"/>'s <paramref name="unit"/> as it is to be uploaded: int8 if the model stores it so,
+    /// else fp32 (Q, K and V stacked into one <c>[3·hidden, hidden]</c> weight for <see cref="LinearUnit.Qkv"/>).
+    /// </summary>
+    public LinearLayer Linear(int layer, LinearUnit unit)
+    {
+        var prefix = BertTensorNames.Layer(layer);
+        var parts = BertTensorNames.Parts(unit);
+        var bias = Stack(parts.Select(part => this[prefix + part + ".bias"]).ToList());
+        return _quantized.TryGetValue(BertTensorNames.Unit(layer, unit), out var q)
+            ? new Int8Linear(q.Weight, bias, q.Activations)
+            : new Fp32Linear(Stack(parts.Select(part => this[prefix + part + ".weight"]).ToList()), bias);
+    }
+
+    /// <summary>Tensors of equal trailing shape stacked along the first dimension; one tensor is returned as it is.</summary>
+    private static FloatTensor Stack(IReadOnlyList<FloatTensor> tensors)
+    {
+        if (tensors.Count == 1)
+            return tensors[0];
+        var data = new float[tensors.Sum(t => t.Data.Length)];
+        var offset = 0;
+        foreach (var t in tensors)
+        {
+            t.Data.CopyTo(data, offset);
+            offset += t.Data.Length;
+        }
+        return new FloatTensor(data, [tensors.Sum(t => t.Shape[0]), .. tensors[0].Shape[1..]]);
+    }
+
     /// <summary>The tensor called <paramref name="name"/>.</summary>
     /// <exception cref="ModelFormatException">No such tensor.</exception>
     public FloatTensor this[string name] =>
@@ -59,10 +106,11 @@ public sealed class BertModel
 
     /// <summary>
     /// A SHA-256 (hex) of everything that decides the hidden states: the configuration, the tokenizer's vocabulary and
-    /// settings, and every tensor the encoder reads (name, shape, values). The same model read from another file
-    /// format (safetensors, ONNX) has the same hash; a changed weight or vocabulary changes it. Computed on first use.
+    /// settings, every tensor the encoder reads (name, shape, values) and every int8 unit (codes, scales, activation
+    /// quantization). The same model read from another file format (safetensors, ONNX) has the same hash; a changed
+    /// weight, vocabulary or quantization changes it. Computed on first use.
     /// </summary>
-    public string ContentHash => _contentHash ??= ModelFingerprint.Compute(this, EncoderTensors(Config).Select(t => t.Name));
+    public string ContentHash => _contentHash ??= ModelFingerprint.Compute(this, EncoderTensors(Config).Select(t => t.Name).Where(_tensors.ContainsKey));
 
     /// <summary>The tensors the encoder reads, with their shapes.</summary>
     internal static IEnumerable<(string Name, int[] Shape)> EncoderTensors(BertConfig c)
@@ -94,8 +142,21 @@ public sealed class BertModel
 
     private void CheckTensors()
     {
+        var codesOnly = new HashSet<string>();
+        foreach (var (unitName, q) in _quantized)
+        {
+            var (layer, unit) = FindUnit(unitName);
+            var rows = BertTensorNames.Parts(unit).Count * (unit == LinearUnit.Intermediate ? Config.IntermediateSize : Config.HiddenSize);
+            var columns = unit == LinearUnit.Output ? Config.IntermediateSize : Config.HiddenSize;
+            if (q.Weight.Rows != rows || q.Weight.Columns != columns)
+                throw new ModelFormatException(Name, $"int8 unit '{unitName}' is [{q.Weight.Rows},{q.Weight.Columns}], expected [{rows},{columns}].");
+            foreach (var part in BertTensorNames.Parts(unit))
+                codesOnly.Add(BertTensorNames.Layer(layer) + part + ".weight");
+        }
         foreach (var (name, shape) in EncoderTensors(Config))
         {
+            if (codesOnly.Contains(name) && !_tensors.ContainsKey(name))
+                continue;
             var t = this[name];
             if (!t.HasShape(shape))
                 throw new ModelFormatException(Name, $"tensor '{name}' has shape {t.ShapeText}, expected [{string.Join(",", shape)}].");
@@ -105,6 +166,16 @@ public sealed class BertModel
         }
         if (Tokenizer.VocabSize > Config.VocabSize)
             throw new ModelFormatException(Name, $"the vocabulary has {Tokenizer.VocabSize} tokens but the word-embedding table only {Config.VocabSize} rows.");
+    }
+
+    /// <summary>The layer and unit a <see cref="BertTensorNames.Unit"/> name stands for.</summary>
+    private (int Layer, LinearUnit Unit) FindUnit(string unitName)
+    {
+        for (var layer = 0; layer < Config.NumLayers; layer++)
+            foreach (var unit in Enum.GetValues<LinearUnit>())
+                if (BertTensorNames.Unit(layer, unit) == unitName)
+                    return (layer, unit);
+        throw new ModelFormatException(Name, $"'{unitName}' is not a linear unit of this {Config.NumLayers}-layer model (e.g. {BertTensorNames.Unit(0, LinearUnit.Qkv)}).");
     }
 
     private static string Describe(float value) => float.IsNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";

@@ -24,6 +24,29 @@ public static class BertTensorNames
     /// <summary>Prefix of layer <paramref name="layer"/>'s tensors, e.g. <c>encoder.layer.3.</c>.</summary>
     public static string Layer(int layer) => $"encoder.layer.{layer}.";
 
+    /// <summary>
+    /// The name of layer <paramref name="layer"/>'s <paramref name="unit"/>, e.g. <c>encoder.layer.3.intermediate.dense</c>;
+    /// the fused Q/K/V unit is <c>encoder.layer.3.attention.self.qkv</c> (a name of ours: HuggingFace has three).
+    /// </summary>
+    public static string Unit(int layer, LinearUnit unit) => Layer(layer) + unit switch
+    {
+        LinearUnit.Qkv => "attention.self.qkv",
+        LinearUnit.AttentionOutput => LayerPart.AttentionOutput,
+        LinearUnit.Intermediate => LayerPart.Intermediate,
+        LinearUnit.Output => LayerPart.Output,
+        _ => throw new ArgumentOutOfRangeException(nameof(unit)),
+    };
+
+    /// <summary>The HuggingFace parts (each with <c>.weight</c> and <c>.bias</c>) that make up <paramref name="unit"/>, in fused order.</summary>
+    public static IReadOnlyList<string> Parts(LinearUnit unit) => unit switch
+    {
+        LinearUnit.Qkv => [LayerPart.Query, LayerPart.Key, LayerPart.Value],
+        LinearUnit.AttentionOutput => [LayerPart.AttentionOutput],
+        LinearUnit.Intermediate => [LayerPart.Intermediate],
+        LinearUnit.Output => [LayerPart.Output],
+        _ => throw new ArgumentOutOfRangeException(nameof(unit)),
+    };
+
     /// <summary>The per-layer tensor suffixes, each followed by <c>.weight</c> and <c>.bias</c>.</summary>
     public static class LayerPart
     {

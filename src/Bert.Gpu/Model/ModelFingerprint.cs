@@ -43,6 +43,13 @@ internal static class ModelFingerprint
                 throw new PlatformNotSupportedException("The model hash is defined over little-endian float bytes.");
             hash.AppendData(MemoryMarshal.AsBytes(tensor.Data.AsSpan()));
         }
+        foreach (var (name, q) in model.Quantized.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            Text("int8 " + name);
+            Text(q.Activations.ToString());
+            hash.AppendData(MemoryMarshal.AsBytes(q.Weight.Values.AsSpan()));
+            hash.AppendData(MemoryMarshal.AsBytes(q.Weight.Scales.AsSpan()));
+        }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }

@@ -98,7 +98,9 @@ internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBacke
     public IDeviceBuffer Allocate(int length) => inner.Allocate(length);
     public IDeviceBuffer Upload(ReadOnlySpan<float> values) => inner.Upload(values);
     public IDeviceBuffer Upload(ReadOnlySpan<int> values) => inner.Upload(values);
-    public ILinearWeights UploadLinear(FloatTensor weight, FloatTensor bias) => inner.UploadLinear(weight, bias);
+    public bool Supports(LinearFormat format) => inner.Supports(format);
+
+    public ILinearWeights UploadLinear(LinearLayer layer) => inner.UploadLinear(layer);
     public void Download(IDeviceBuffer source, Span<float> destination) => inner.Download(source, destination);
     public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y) =>
         inner.Linear(x, rows, weights, activation, residual, y);

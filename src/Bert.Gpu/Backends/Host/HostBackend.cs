@@ -37,7 +37,14 @@ public sealed class HostBackend : IComputeBackend
     public IDeviceBuffer Upload(ReadOnlySpan<int> values) => new HostBuffer<int>(values.ToArray());
 
     /// <inheritdoc />
-    public ILinearWeights UploadLinear(FloatTensor weight, FloatTensor bias) => new HostLinearWeights(weight, bias);
+    public bool Supports(LinearFormat format) => format == LinearFormat.Fp32;
+
+    /// <inheritdoc />
+    public ILinearWeights UploadLinear(LinearLayer layer) => layer switch
+    {
+        Fp32Linear fp32 => new HostLinearWeights(fp32),
+        _ => throw new NotSupportedException($"{DeviceName} has no {layer.Format} linear layers."),
+    };
 
     /// <inheritdoc />
     public void Download(IDeviceBuffer source, Span<float> destination) =>

@@ -11,9 +11,10 @@ internal sealed class HostLinearWeights : ILinearWeights
 {
     public const int PanelWidth = 16;
 
-    public HostLinearWeights(FloatTensor weight, FloatTensor bias)
+    public HostLinearWeights(Fp32Linear layer)
     {
-        (OutFeatures, InFeatures) = LinearWeightShape.Of(weight, bias);
+        (OutFeatures, InFeatures) = (layer.OutFeatures, layer.InFeatures);
+        var (weight, bias) = (layer.Weight, layer.Bias);
 
         Panels = (OutFeatures + PanelWidth - 1) / PanelWidth;
         Packed = new float[Panels * InFeatures * PanelWidth];
@@ -34,6 +35,8 @@ internal sealed class HostLinearWeights : ILinearWeights
     public int InFeatures { get; }
 
     public int OutFeatures { get; }
+
+    public LinearFormat Format => LinearFormat.Fp32;
 
     public int Panels { get; }
 

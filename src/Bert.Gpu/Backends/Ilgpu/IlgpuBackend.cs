@@ -2,6 +2,7 @@ using Bert.Gpu.Kernels.Attention;
 using Bert.Gpu.Kernels.Gemm;
 using Bert.Gpu.Kernels.Normalization;
 using Bert.Gpu.Kernels.Pooling;
+using Bert.Gpu.Kernels.Quantization;
 using Bert.Gpu.Model;
 using ILGPU;
 using ILGPU.Runtime;
@@ -21,11 +22,15 @@ public sealed class IlgpuBackend : IComputeBackend
     private readonly AcceleratorStream _stream;
     private readonly DeviceMemory _memory;
     private readonly LinearKernel _linear;
+    private readonly QuantizeRowsKernel _quantize;
+    private readonly Int8LinearKernel _int8Linear;
     private readonly AttentionKernel _attention;
     private readonly LayerNormKernel _layerNorm;
     private readonly EmbedLayerNormKernel _embed;
     private readonly PoolKernel _pool;
     private readonly L2NormalizeKernel _l2;
+    private IlgpuBuffer<int>? _int8Codes;
+    private IlgpuBuffer<float>? _int8Scales;
 
     /// <summary>
     /// Runs on <paramref name="accelerator"/>, which the caller keeps owning. Its context must have been built with
@@ -51,6 +56,8 @@ public sealed class IlgpuBackend : IComputeBackend
         _stream = accelerator.CreateStream();
         _memory = new DeviceMemory(accelerator, _stream, memoryLimitBytes);
         _linear = new LinearKernel(accelerator);
+        _quantize = new QuantizeRowsKernel(accelerator);
+        _int8Linear = new Int8LinearKernel(accelerator);
         _attention = new AttentionKernel(accelerator);
         _layerNorm = new LayerNormKernel(accelerator);
         _embed = new EmbedLayerNormKernel(accelerator);
@@ -91,7 +98,15 @@ public sealed class IlgpuBackend : IComputeBackend
     }
 
     /// <inheritdoc />
-    public ILinearWeights UploadLinear(FloatTensor weight, FloatTensor bias) => new IlgpuLinearWeights(_memory, Copy, weight, bias);
+    public bool Supports(LinearFormat format) => format is LinearFormat.Fp32 or LinearFormat.Int8;
+
+    /// <inheritdoc />
+    public ILinearWeights UploadLinear(LinearLayer layer) => layer switch
+    {
+        Fp32Linear fp32 => new IlgpuLinearWeights(_memory, Copy, fp32),
+        Int8Linear int8 => new IlgpuInt8LinearWeights(_memory, Copy, Copy, int8),
+        _ => throw new NotSupportedException($"{DeviceName} has no {layer.Format} linear layers."),
+    };
 
     /// <inheritdoc />
     public void Download(IDeviceBuffer source, Span<float> destination)
@@ -118,11 +133,43 @@ public sealed class IlgpuBackend : IComputeBackend
     /// <inheritdoc />
     public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y)
     {
-        var w = weights as IlgpuLinearWeights;
-        if (w is null || !ReferenceEquals(w.Weight.Owner, _memory))
-            throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));
-        _linear.Launch(_stream, Float(x, nameof(x)).View, rows, w.Weight.View, w.Bias.View, w.OutFeatures, w.InFeatures,
-            activation == Activation.Gelu, residual is null ? null : Float(residual, nameof(residual)).View, Float(y, nameof(y)).View);
+        var gelu = activation == Activation.Gelu;
+        var residualView = residual is null ? (ArrayView<float>?)null : Float(residual, nameof(residual)).View;
+        switch (weights)
+        {
+            case IlgpuLinearWeights w when ReferenceEquals(w.Weight.Owner, _memory):
+                _linear.Launch(_stream, Float(x, nameof(x)).View, rows, w.Weight.View, w.Bias.View, w.OutFeatures, w.InFeatures,
+                    gelu, residualView, Float(y, nameof(y)).View);
+                return;
+            case IlgpuInt8LinearWeights w when ReferenceEquals(w.Words.Owner, _memory):
+                var (codes, scales) = Int8Scratch(rows, Int8Packing.Words(w.InFeatures));
+                _quantize.Launch(_stream, Float(x, nameof(x)).View, rows, w.InFeatures, codes, scales, w.Activations.StaticScale);
+                _int8Linear.Launch(_stream, codes, scales, rows, w.Words.View, w.Scales.View, w.Bias.View, w.OutFeatures,
+                    w.InFeatures, gelu, residualView, Float(y, nameof(y)).View);
+                return;
+            default:
+                throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));
+        }
+    }
+
+    /// <summary>
+    /// The quantized input of an int8 layer, <c>[rows, words]</c>, and its row scales: grown when a larger batch or wider
+    /// layer comes, never shrunk (its bytes per token are part of <see cref="Encoder.Workspace.BytesPerToken"/>).
+    /// </summary>
+    private (ArrayView<int> Codes, ArrayView<float> Scales) Int8Scratch(int rows, int words)
+    {
+        var codes = (long)rows * words;
+        if (_int8Codes is null || _int8Codes.Length < codes)
+        {
+            _int8Codes?.Dispose();
+            _int8Codes = _memory.Allocate<int>(checked((int)codes));
+        }
+        if (_int8Scales is null || _int8Scales.Length < rows)
+        {
+            _int8Scales?.Dispose();
+            _int8Scales = _memory.Allocate<float>(Math.Max(rows, 1));
+        }
+        return (_int8Codes.View.SubView(0, codes), _int8Scales.View.SubView(0, rows));
     }
 
     /// <inheritdoc />
@@ -169,6 +216,8 @@ public sealed class IlgpuBackend : IComputeBackend
     public void Dispose()
     {
         _stream.Synchronize();
+        _int8Codes?.Dispose();
+        _int8Scales?.Dispose();
         _memory.Dispose();
         _stream.Dispose();
         if (_ownsAccelerator)

@@ -1,0 +1,14 @@
+namespace Bert.Gpu.Backends;
+
+/// <summary>The number formats a linear layer can be uploaded in, chosen per layer.</summary>
+public enum LinearFormat
+{
+    /// <summary>fp32 weights and activations.</summary>
+    Fp32,
+
+    /// <summary>
+    /// Symmetric int8 weights per output channel and int8 activations (static per tensor or dynamic per token),
+    /// int32 accumulation, dequantized in the epilogue.
+    /// </summary>
+    Int8,
+}
