@@ -8,6 +8,7 @@ var root = new RootCommand("Bert.Gpu: BERT-family sentence embeddings on GPUs (I
 {
     EmbedCommand.Create(),
     TokenizeCommand.Create(),
+    CalibrateCommand.Create(),
     DevicesCommand.Create(),
 };
 
@@ -24,7 +25,7 @@ try
 {
     return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
-catch (Exception e) when (e is CliException or ModelFormatException or BackendUnavailableException
+catch (Exception e) when (e is CliException or ModelFormatException or Bert.Gpu.Quantization.Files.QbertFormatException or BackendUnavailableException
                               or ArgumentException or IOException or UnauthorizedAccessException)
 {
     // ArgumentException appends " (Parameter 'x')", which says nothing to a command-line user.

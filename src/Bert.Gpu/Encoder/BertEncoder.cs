@@ -15,6 +15,7 @@ public sealed class BertEncoder : IDisposable
     private readonly LayerWeights[] _layers;
     private readonly Workspace _workspace;
     private IDeviceBuffer? _pooled;
+    private float[] _observed = [];
 
     /// <summary>Uploads <paramref name="model"/>'s weights to <paramref name="backend"/>.</summary>
     public BertEncoder(BertModel model, IComputeBackend backend)
@@ -47,6 +48,12 @@ public sealed class BertEncoder : IDisposable
     public void Reserve(int tokens) => _workspace.Reserve(tokens);
 
     /// <summary>
+    /// Told every linear unit's input before the unit runs (each one downloaded from the device first, so this is for
+    /// calibration, not for speed); null, the default: nothing is told.
+    /// </summary>
+    public ILinearInputObserver? InputObserver { get; set; }
+
+    /// <summary>
     /// Runs the encoder; returns the last hidden state <c>[TotalTokens, hidden]</c>, a workspace buffer that stays
     /// valid until the next call.
     /// </summary>
@@ -57,17 +64,33 @@ public sealed class BertEncoder : IDisposable
         _workspace.Reserve(tokens);
         var w = _workspace;
         _backend.EmbedLayerNorm(batch, _word, _position, _type, _embedGamma, _embedBeta, c.HiddenSize, c.LayerNormEps, w.Hidden);
-        foreach (var layer in _layers)
+        for (var i = 0; i < _layers.Length; i++)
         {
+            var layer = _layers[i];
+            Observe(i, LinearUnit.Qkv, w.Hidden, tokens, c.HiddenSize);
             _backend.Linear(w.Hidden, tokens, layer.Qkv, Activation.None, null, w.Qkv);
             _backend.Attention(batch, w.Qkv, c.NumHeads, c.HeadDim, w.Context);
+            Observe(i, LinearUnit.AttentionOutput, w.Context, tokens, c.HiddenSize);
             _backend.Linear(w.Context, tokens, layer.AttentionOutput, Activation.None, w.Hidden, w.Attended);
             _backend.LayerNorm(w.Attended, tokens, c.HiddenSize, layer.AttentionNormGamma, layer.AttentionNormBeta, c.LayerNormEps);
+            Observe(i, LinearUnit.Intermediate, w.Attended, tokens, c.HiddenSize);
             _backend.Linear(w.Attended, tokens, layer.Intermediate, Activation.Gelu, null, w.Intermediate);
+            Observe(i, LinearUnit.Output, w.Intermediate, tokens, c.IntermediateSize);
             _backend.Linear(w.Intermediate, tokens, layer.Output, Activation.None, w.Attended, w.Hidden);
             _backend.LayerNorm(w.Hidden, tokens, c.HiddenSize, layer.OutputNormGamma, layer.OutputNormBeta, c.LayerNormEps);
         }
         return w.Hidden;
+    }
+
+    private void Observe(int layer, LinearUnit unit, IDeviceBuffer input, int tokens, int width)
+    {
+        if (InputObserver is not { } observer)
+            return;
+        var length = tokens * width;
+        if (_observed.Length < length)
+            _observed = new float[length];
+        _backend.Download(input, _observed.AsSpan(0, length));
+        observer.Observe(layer, unit, _observed.AsSpan(0, length), width);
     }
 
     /// <summary>Runs the encoder on <paramref name="batch"/> and copies the last hidden state <c>[TotalTokens, hidden]</c> out.</summary>

@@ -169,14 +169,9 @@ public sealed class BertModel
     }
 
     /// <summary>The layer and unit a <see cref="BertTensorNames.Unit"/> name stands for.</summary>
-    private (int Layer, LinearUnit Unit) FindUnit(string unitName)
-    {
-        for (var layer = 0; layer < Config.NumLayers; layer++)
-            foreach (var unit in Enum.GetValues<LinearUnit>())
-                if (BertTensorNames.Unit(layer, unit) == unitName)
-                    return (layer, unit);
-        throw new ModelFormatException(Name, $"'{unitName}' is not a linear unit of this {Config.NumLayers}-layer model (e.g. {BertTensorNames.Unit(0, LinearUnit.Qkv)}).");
-    }
+    private (int Layer, LinearUnit Unit) FindUnit(string unitName) =>
+        BertTensorNames.ParseUnit(unitName, Config.NumLayers)
+        ?? throw new ModelFormatException(Name, $"'{unitName}' is not a linear unit of this {Config.NumLayers}-layer model (e.g. {BertTensorNames.Unit(0, LinearUnit.Qkv)}).");
 
     private static string Describe(float value) => float.IsNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
 }

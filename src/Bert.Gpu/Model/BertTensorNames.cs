@@ -37,6 +37,16 @@ public static class BertTensorNames
         _ => throw new ArgumentOutOfRangeException(nameof(unit)),
     };
 
+    /// <summary>The layer and unit that <paramref name="name"/> (a <see cref="Unit"/> name) stands for, in a model of <paramref name="layers"/> layers; null if none.</summary>
+    public static (int Layer, LinearUnit Unit)? ParseUnit(string name, int layers)
+    {
+        for (var layer = 0; layer < layers; layer++)
+            foreach (var unit in Enum.GetValues<LinearUnit>())
+                if (Unit(layer, unit) == name)
+                    return (layer, unit);
+        return null;
+    }
+
     /// <summary>The HuggingFace parts (each with <c>.weight</c> and <c>.bias</c>) that make up <paramref name="unit"/>, in fused order.</summary>
     public static IReadOnlyList<string> Parts(LinearUnit unit) => unit switch
     {

@@ -34,9 +34,24 @@ public sealed class BertTokenizer
         Options = options;
         _normalizer = new BertNormalizer(options);
         _wordPiece = new WordPieceModel(_tokens, UnkId, continuingSubwordPrefix, maxInputCharsPerWord);
-        _specialTokens = new SpecialTokenSplitter((specialTokens ?? DefaultSpecialTokens)
-            .Where(ids.ContainsKey).Select(t => (t, ids[t])));
+        UnkToken = unkToken;
+        ContinuingSubwordPrefix = continuingSubwordPrefix;
+        MaxInputCharsPerWord = maxInputCharsPerWord;
+        SpecialTokens = [.. specialTokens ?? DefaultSpecialTokens];
+        _specialTokens = new SpecialTokenSplitter(SpecialTokens.Where(ids.ContainsKey).Select(t => (t, ids[t])));
     }
+
+    /// <summary>The unknown token's text (what <see cref="UnkId"/> stands for).</summary>
+    internal string UnkToken { get; }
+
+    /// <summary>WordPiece's prefix of a word's later pieces, <c>##</c> for BERT.</summary>
+    internal string ContinuingSubwordPrefix { get; }
+
+    /// <summary>Words longer than this many characters become the unknown token.</summary>
+    internal int MaxInputCharsPerWord { get; }
+
+    /// <summary>The added tokens matched in raw text.</summary>
+    internal IReadOnlyList<string> SpecialTokens { get; }
 
     /// <summary>Number of tokens in the vocabulary.</summary>
     public int VocabSize => _tokens.Length;

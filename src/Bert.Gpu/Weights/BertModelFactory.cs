@@ -15,12 +15,13 @@ internal static class BertModelFactory
     /// <param name="pooling">Pooling the model was trained with.</param>
     /// <param name="maxLength">Default maximum sequence length.</param>
     /// <param name="hint">What to do about a missing tensor, appended to the message.</param>
+    /// <param name="quantized">Linear units stored in int8, if any.</param>
     public static BertModel Create(string weightsSource, string name, BertConfig config, IReadOnlyDictionary<string, FloatTensor> tensors,
-        BertTokenizer tokenizer, PoolingMode pooling, int maxLength, string? hint = null)
+        BertTokenizer tokenizer, PoolingMode pooling, int maxLength, string? hint = null, IReadOnlyDictionary<string, QuantizedLinear>? quantized = null)
     {
         try
         {
-            return new BertModel(name, config, tensors, tokenizer, pooling, maxLength);
+            return new BertModel(name, config, tensors, tokenizer, pooling, maxLength, quantized);
         }
         catch (ModelFormatException e) when (e.Source == name)
         {

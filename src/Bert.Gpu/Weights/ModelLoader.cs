@@ -8,10 +8,12 @@ public static class ModelLoader
     /// <summary>Loads the model described by <paramref name="spec"/>.</summary>
     /// <param name="spec">
     /// A built-in name (<c>minilm</c>, <c>arctic-xs</c>), a HuggingFace model directory (<c>config.json</c>,
-    /// <c>model.safetensors</c>, <c>vocab.txt</c>), or a <c>.onnx</c> file with <c>vocab.txt</c> beside it.
+    /// <c>model.safetensors</c>, <c>vocab.txt</c>), a <c>.onnx</c> file with <c>vocab.txt</c> beside it, or a quantized
+    /// <c>.qbert</c> file (<see cref="QbertModel"/>).
     /// </param>
     /// <remarks>A built-in name wins over a folder of the same name in the current directory; write <c>./minilm</c> for the folder.</remarks>
     /// <exception cref="ModelFormatException">The spec names none of these, or the model's files are unusable.</exception>
+    /// <exception cref="Bert.Gpu.Quantization.Files.QbertFormatException">A <c>.qbert</c> file is damaged.</exception>
     public static BertModel Load(string spec)
     {
         if (BuiltInModels.Find(spec) is { } builtIn)
@@ -20,10 +22,12 @@ public static class ModelLoader
             return HuggingFaceModelLoader.Load(spec);
         if (File.Exists(spec) && spec.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
             return OnnxModelImporter.Load(spec);
+        if (File.Exists(spec) && spec.EndsWith(".qbert", StringComparison.OrdinalIgnoreCase))
+            return QbertModel.Load(spec);
         var what = File.Exists(spec) ? "is a file but not an .onnx model" : "does not exist";
         var choices = string.Join("; ", BuiltInModels.All.Select(m => $"'{m.Name}' ({m.Description})"));
         throw new ModelFormatException(spec,
             $"{what}. Name a built-in model — {choices} — or a HuggingFace model directory (config.json, model.safetensors, vocab.txt), " +
-            "or an .onnx file with vocab.txt beside it.");
+            "an .onnx file with vocab.txt beside it, or a .qbert file written by calibrate.");
     }
 }
