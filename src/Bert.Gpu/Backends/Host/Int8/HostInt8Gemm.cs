@@ -68,7 +68,7 @@ internal static unsafe class HostInt8Gemm
     private sealed class Job(float* x, int rows, HostInt8LinearWeights w, ActivationQuantization quantization,
         Activation activation, float* residual, float* y, HostInt8Path path, int panelGroups, int panelsPerGroup)
     {
-        /// <summary>Quantizes one block of rows, accumulates its panels slice by slice, then the epilogue.</summary>
+        /// <summary>Quantizes one block of rows, then accumulates its panels slice by slice, each finished by the epilogue.</summary>
         public void Run(int task)
         {
             int k = w.InFeatures, n = w.OutFeatures, pairs = w.Pairs;
@@ -78,7 +78,7 @@ internal static unsafe class HostInt8Gemm
             var panelEnd = Math.Min(w.Panels, panelStart + panelsPerGroup);
             var stride = 2 * pairs;
             var packed = ArrayPool<short>.Shared.Rent(rowCount * stride);
-            Span<float> rowScales = stackalloc float[RowsPerTask];
+            var rowScales = (stackalloc float[RowsPerTask])[..rowCount];
             for (var r = 0; r < rowCount; r++)
                 rowScales[r] = Int8ActivationPacking.Row(new ReadOnlySpan<float>(x + (long)(rowStart + r) * k, k), quantization,
                     packed.AsSpan(r * stride, stride));
@@ -100,18 +100,14 @@ internal static unsafe class HostInt8Gemm
                             Int8Avx2Kernel.Block(pa + 2 * p0, stride, rowCount, depth, wp, tile, rowStart, col, cols);
                         else
                             Int8PortableKernel.Block(pa + 2 * p0, stride, rowCount, depth, wp, tile, rowStart, col, cols);
+                        // The panel's last slice: its 72×16 sums are still in L1, so finish them now rather than in a
+                        // pass over the whole block (72 × N × 4 bytes, out of L2 by then for N ≥ 1536).
+                        if (p0 + depth == pairs)
+                            Int8Epilogue.Tile(y, residual, n, rowStart, rowScales, w, activation, col, col + cols);
                     }
                 }
             }
             ArrayPool<short>.Shared.Return(packed);
-
-            var colStart = panelStart * HostInt8LinearWeights.PanelWidth;
-            var colEnd = Math.Min(n, panelEnd * HostInt8LinearWeights.PanelWidth);
-            for (var r = 0; r < rowCount; r++)
-            {
-                var offset = (long)(rowStart + r) * n;
-                Int8Epilogue.Row(y + offset, residual == null ? null : residual + offset, rowScales[r], w, activation, colStart, colEnd);
-            }
         }
     }
 }

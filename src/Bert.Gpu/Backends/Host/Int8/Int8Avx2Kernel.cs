@@ -49,29 +49,33 @@ internal static unsafe class Int8Avx2Kernel
         var c41 = tile.Load(row + 4, col + Half, rest);
         var c50 = tile.Load(row + 5, col, cols);
         var c51 = tile.Load(row + 5, col + Half, rest);
-        // Each row as int32s: one element is the pair (a[2p], a[2p+1]) that vpmaddwd multiplies into a weight pair.
-        int* a0 = (int*)a, a1 = (int*)(a + stride), a2 = (int*)(a + 2 * stride), a3 = (int*)(a + 3 * stride),
-            a4 = (int*)(a + 4 * stride), a5 = (int*)(a + 5 * stride);
-        for (var p = 0; p < pairs; p++, w += 2 * HostInt8LinearWeights.PanelWidth)
+        // Each row as int32s: one element is the pair (a[2p], a[2p+1]) that vpmaddwd multiplies into a weight pair. Rows
+        // are addressed as two bases plus the stride once or twice (x86's scaled index): six row pointers and the loop's
+        // own would not fit the free general registers, and the JIT reloaded two from the stack on every iteration.
+        var s = (nint)stride * sizeof(short);
+        var top = (byte*)a;
+        var bottom = top + 3 * s;
+        for (var end = w + (nint)pairs * 2 * HostInt8LinearWeights.PanelWidth; w < end; w += 2 * HostInt8LinearWeights.PanelWidth,
+            top += sizeof(int), bottom += sizeof(int))
         {
             var w0 = Vector256.Load(w);
             var w1 = Vector256.Load(w + 16);
-            var x = Vector256.Create(a0[p]).AsInt16();
+            var x = Vector256.Create(*(int*)top).AsInt16();
             c00 += Avx2.MultiplyAddAdjacent(x, w0);
             c01 += Avx2.MultiplyAddAdjacent(x, w1);
-            x = Vector256.Create(a1[p]).AsInt16();
+            x = Vector256.Create(*(int*)(top + s)).AsInt16();
             c10 += Avx2.MultiplyAddAdjacent(x, w0);
             c11 += Avx2.MultiplyAddAdjacent(x, w1);
-            x = Vector256.Create(a2[p]).AsInt16();
+            x = Vector256.Create(*(int*)(top + s * 2)).AsInt16();
             c20 += Avx2.MultiplyAddAdjacent(x, w0);
             c21 += Avx2.MultiplyAddAdjacent(x, w1);
-            x = Vector256.Create(a3[p]).AsInt16();
+            x = Vector256.Create(*(int*)bottom).AsInt16();
             c30 += Avx2.MultiplyAddAdjacent(x, w0);
             c31 += Avx2.MultiplyAddAdjacent(x, w1);
-            x = Vector256.Create(a4[p]).AsInt16();
+            x = Vector256.Create(*(int*)(bottom + s)).AsInt16();
             c40 += Avx2.MultiplyAddAdjacent(x, w0);
             c41 += Avx2.MultiplyAddAdjacent(x, w1);
-            x = Vector256.Create(a5[p]).AsInt16();
+            x = Vector256.Create(*(int*)(bottom + s * 2)).AsInt16();
             c50 += Avx2.MultiplyAddAdjacent(x, w0);
             c51 += Avx2.MultiplyAddAdjacent(x, w1);
         }

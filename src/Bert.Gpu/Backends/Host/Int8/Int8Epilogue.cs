@@ -11,30 +11,41 @@ namespace Bert.Gpu.Backends.Host.Int8;
 /// </summary>
 internal static unsafe class Int8Epilogue
 {
-    public static void Row(float* y, float* residual, float rowScale, HostInt8LinearWeights w, Activation activation, int colStart, int colEnd)
+    /// <summary>Rows <c>rowStart…</c> (one per scale) of Y <c>[·, n]</c>, columns <c>[colStart, colEnd)</c>.</summary>
+    public static void Tile(float* y, float* residual, int n, int rowStart, ReadOnlySpan<float> rowScales, HostInt8LinearWeights w,
+        Activation activation, int colStart, int colEnd)
     {
-        var acc = (int*)y;
         fixed (float* scales = w.Scales, bias = w.Bias)
         {
-            var c = colStart;
-            var sx = Vector256.Create(rowScale);
-            for (; c + Vector256<float>.Count <= colEnd; c += Vector256<float>.Count)
+            for (var r = 0; r < rowScales.Length; r++)
             {
-                var v = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Vector256.Load(acc + c)), sx * Vector256.Load(scales + c),
-                    Vector256.Load(bias + c));
-                if (activation == Activation.Gelu)
-                    v = VectorGelu.Apply(v);
-                if (residual != null)
-                    v += Vector256.Load(residual + c);
-                v.Store(y + c);
+                var offset = (long)(rowStart + r) * n;
+                Row(y + offset, residual == null ? null : residual + offset, rowScales[r], scales, bias, activation, colStart, colEnd);
             }
-            for (; c < colEnd; c++)
-            {
-                var v = MathF.FusedMultiplyAdd(acc[c], rowScale * scales[c], bias[c]);
-                if (activation == Activation.Gelu)
-                    v = Gelu.Apply(v);
-                y[c] = residual != null ? v + residual[c] : v;
-            }
+        }
+    }
+
+    private static void Row(float* y, float* residual, float rowScale, float* scales, float* bias, Activation activation, int colStart, int colEnd)
+    {
+        var acc = (int*)y;
+        var c = colStart;
+        var sx = Vector256.Create(rowScale);
+        for (; c + Vector256<float>.Count <= colEnd; c += Vector256<float>.Count)
+        {
+            var v = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Vector256.Load(acc + c)), sx * Vector256.Load(scales + c),
+                Vector256.Load(bias + c));
+            if (activation == Activation.Gelu)
+                v = VectorGelu.Apply(v);
+            if (residual != null)
+                v += Vector256.Load(residual + c);
+            v.Store(y + c);
+        }
+        for (; c < colEnd; c++)
+        {
+            var v = MathF.FusedMultiplyAdd(acc[c], rowScale * scales[c], bias[c]);
+            if (activation == Activation.Gelu)
+                v = Gelu.Apply(v);
+            y[c] = residual != null ? v + residual[c] : v;
         }
     }
 }
