@@ -21,11 +21,11 @@ public class Int8GemmTests
         var data = new TheoryData<string, int, int, int>();
         (int M, int N, int K)[] shapes =
         [
-            (37, 53, 29), // an odd K: the last pair is padded
-            (1, 384, 384), // one token: the panels split across threads
-            (129, 1536, 384), // two full row blocks of 72 and a partial one
-            (7, 53, 1100), // 550 pairs: three K slices (184, 184, 182) with partial sums between them
-            (5, 7, 3), // narrower than one panel and one micro-tile
+            (37, 53, 29), // K not a multiple of 4 (the last quad padded) nor of 32 (all of it through the scalar packing)
+            (1, 384, 384), // one token: a group of four rows with three of padding; the panels split across threads
+            (129, 1536, 384), // row blocks of 72 and 57 (14 groups and one row), two K slices of 48 quads
+            (7, 53, 1100), // 275 quads: six K slices, the last of 35; 53 columns: the third panel 5 wide
+            (5, 7, 3), // narrower than one panel, one group and one quad
         ];
         foreach (var path in Paths())
             foreach (var (m, n, k) in shapes)
@@ -57,7 +57,7 @@ public class Int8GemmTests
     public void TheWidestKAccumulatesWithoutOverflow(string path)
     {
         // 127·127·133,144 = 2,147,479,576 ≤ 2³¹ − 1, and one more column of K would pass it: all activations and
-        // weights at +127 (and a column at −127) reach the int32 limit through 260 K slices of partial sums.
+        // weights at +127 (and a column at −127) reach the int32 limit through 694 K slices of partial sums.
         const int k = HostInt8LinearWeights.MaxInFeatures, n = 17;
         Assert.Equal(133_144, k);
         Assert.True(127L * 127 * (k + 1) > int.MaxValue);

@@ -10,11 +10,8 @@ namespace Bert.Gpu.Backends.Host.Int8;
 /// </summary>
 internal static unsafe class HostInt8Gemm
 {
-    /// <summary>Rows per task: a multiple of the 6-row micro-tile, as in <see cref="HostGemm"/>.</summary>
+    /// <summary>Rows per task: 18 groups of the 4-row micro-tile, as many rows as <see cref="HostGemm"/>'s tasks.</summary>
     private const int RowsPerTask = 72;
-
-    /// <summary>K slice, in pairs: 256 pairs × 16 columns × 4 bytes = 16 KB of panel, half of a 32 KB L1.</summary>
-    private const int PairsPerSlice = 256;
 
     /// <summary>The micro-kernel every call uses unless a test forces another.</summary>
     public static HostInt8Path Path { get; } = HostInt8Paths.Best();
@@ -44,7 +41,7 @@ internal static unsafe class HostInt8Gemm
             throw new ArgumentException($"X holds {x.Length} values, fewer than {rows}×{k}.", nameof(x));
         if (y.Length < (long)rows * n || (!residual.IsEmpty && residual.Length < (long)rows * n))
             throw new ArgumentException($"Y or the residual holds fewer than {rows}×{n} values.", nameof(y));
-        // Y holds int32 partial sums until the epilogue: an input sharing its memory would be read after it is overwritten.
+        // Tasks write Y while others still read X and the residual: memory they share would be read after it is overwritten.
         if (x.Overlaps(y) || residual.Overlaps(y))
             throw new ArgumentException("Y must not overlap X or the residual.", nameof(y));
         if (rows == 0)
@@ -68,46 +65,63 @@ internal static unsafe class HostInt8Gemm
     private sealed class Job(float* x, int rows, HostInt8LinearWeights w, ActivationQuantization quantization,
         Activation activation, float* residual, float* y, HostInt8Path path, int panelGroups, int panelsPerGroup)
     {
-        /// <summary>Quantizes one block of rows, then accumulates its panels slice by slice, each finished by the epilogue.</summary>
+        /// <summary>Quantizes one block of rows, then accumulates each panel over K and finishes it with the epilogue.</summary>
         public void Run(int task)
         {
-            int k = w.InFeatures, n = w.OutFeatures, pairs = w.Pairs;
+            int k = w.InFeatures, n = w.OutFeatures, quads = w.Quads;
             var rowStart = task / panelGroups * RowsPerTask;
             var rowCount = Math.Min(rows - rowStart, RowsPerTask);
+            var groups = (rowCount + Int8ActivationPacking.RowsPerGroup - 1) / Int8ActivationPacking.RowsPerGroup;
             var panelStart = task % panelGroups * panelsPerGroup;
             var panelEnd = Math.Min(w.Panels, panelStart + panelsPerGroup);
-            var stride = 2 * pairs;
-            var packed = ArrayPool<short>.Shared.Rent(rowCount * stride);
+            var slices = (quads + Int8ActivationPacking.QuadsPerSlice - 1) / Int8ActivationPacking.QuadsPerSlice;
+            // [slice][group]: the kernel visits the groups of one slice in turn, so their records follow one another.
+            var sliceStride = groups * Int8ActivationPacking.SliceInts;
+            var records = ArrayPool<int>.Shared.Rent(slices * sliceStride);
             var rowScales = (stackalloc float[RowsPerTask])[..rowCount];
-            for (var r = 0; r < rowCount; r++)
-                rowScales[r] = Int8ActivationPacking.Row(new ReadOnlySpan<float>(x + (long)(rowStart + r) * k, k), quantization,
-                    packed.AsSpan(r * stride, stride));
-
-            var slices = (pairs + PairsPerSlice - 1) / PairsPerSlice;
-            var slicePairs = (pairs + slices - 1) / slices;
-            fixed (short* pa = packed, pw = w.Packed)
+            var pw = w.Weights;
+            fixed (int* pr = records)
             {
-                for (var p0 = 0; p0 < pairs; p0 += slicePairs)
+                for (var r = 0; r < groups * Int8ActivationPacking.RowsPerGroup; r++)
                 {
-                    var depth = Math.Min(slicePairs, pairs - p0);
-                    var tile = new Int32Tile(p0 == 0, (int*)y, n);
-                    for (var panel = panelStart; panel < panelEnd; panel++)
+                    var at = pr + r / Int8ActivationPacking.RowsPerGroup * Int8ActivationPacking.SliceInts
+                        + r % Int8ActivationPacking.RowsPerGroup * Int8ActivationPacking.RowStride;
+                    if (r < rowCount)
+                        rowScales[r] = Int8ActivationPacking.Row(new ReadOnlySpan<float>(x + (long)(rowStart + r) * k, k), quantization,
+                            quads, at, sliceStride);
+                    else
+                        Int8ActivationPacking.Padding(quads, at, sliceStride);
+                }
+
+                // The block's sums for one panel, contiguous (72 × 24 int32 = 6.9 KB): accumulated in Y itself, rows N·4
+                // bytes apart, a tile's rows fell into a few L1 sets (all into one for N = 3072, 12 KB apart) and the
+                // tile thrashed between the kernel and the epilogue. Whole groups and panels: no edge in the kernels.
+                var acc = stackalloc int[RowsPerTask * HostInt8LinearWeights.PanelWidth];
+                for (var panel = panelStart; panel < panelEnd; panel++)
+                {
+                    for (var slice = 0; slice < slices; slice++)
                     {
-                        var col = panel * HostInt8LinearWeights.PanelWidth;
-                        var cols = Math.Min(HostInt8LinearWeights.PanelWidth, n - col);
-                        var wp = pw + ((long)panel * pairs + p0) * 2 * HostInt8LinearWeights.PanelWidth;
-                        if (path == HostInt8Path.Avx2)
-                            Int8Avx2Kernel.Block(pa + 2 * p0, stride, rowCount, depth, wp, tile, rowStart, col, cols);
-                        else
-                            Int8PortableKernel.Block(pa + 2 * p0, stride, rowCount, depth, wp, tile, rowStart, col, cols);
-                        // The panel's last slice: its 72×16 sums are still in L1, so finish them now rather than in a
-                        // pass over the whole block (72 × N × 4 bytes, out of L2 by then for N ≥ 1536).
-                        if (p0 + depth == pairs)
-                            Int8Epilogue.Tile(y, residual, n, rowStart, rowScales, w, activation, col, col + cols);
+                        var j0 = slice * Int8ActivationPacking.QuadsPerSlice;
+                        var depth = Math.Min(Int8ActivationPacking.QuadsPerSlice, quads - j0);
+                        var wp = pw + ((long)panel * quads + j0) * HostInt8LinearWeights.QuadBytes;
+                        for (var g = 0; g < groups; g++)
+                            Tile(pr + ((long)slice * groups + g) * Int8ActivationPacking.SliceInts, depth, wp,
+                                acc + g * Int8ActivationPacking.RowsPerGroup * HostInt8LinearWeights.PanelWidth, slice == 0);
                     }
+                    var col = panel * HostInt8LinearWeights.PanelWidth;
+                    Int8Epilogue.Tile(acc, y, residual, n, rowStart, rowScales, w, activation, col,
+                        Math.Min(HostInt8LinearWeights.PanelWidth, n - col));
                 }
             }
-            ArrayPool<short>.Shared.Return(packed);
+            ArrayPool<int>.Shared.Return(records);
+        }
+
+        private void Tile(int* records, int quads, sbyte* panel, int* acc, bool first)
+        {
+            if (path == HostInt8Path.Avx2)
+                Int8Avx2Kernel.Tile(records, quads, panel, acc, HostInt8LinearWeights.PanelWidth, first);
+            else
+                Int8PortableKernel.Tile(records, quads, panel, acc, HostInt8LinearWeights.PanelWidth, first);
         }
     }
 }

@@ -5,107 +5,81 @@ using System.Runtime.Intrinsics.X86;
 namespace Bert.Gpu.Backends.Host.Int8;
 
 /// <summary>
-/// The AVX2 path: int8 values widened to int16 (activations at packing, weights at load) and multiplied with
-/// <c>vpmaddwd</c>, which adds each pair of int16 products into int32 exactly (|2·127·127| = 32,258, far from
-/// saturating). <c>vpmaddubsw</c> is not used: its u8·s8 pairs sum into saturating int16, and u8 activations
-/// (q + 128 up to 255) against ±127 weights reach 2·255·127 = 64,770 &gt; 32,767. Its exact workaround (|a| against
-/// sign(a)·w, 2·127·127 fits) needs a <c>vpsignb</c> per product vector, and on Zen 3 <c>vpsignb</c>,
-/// <c>vpmaddubsw</c> and <c>vpmaddwd</c> share the same two pipes: measured in L1, 46 int8 OP/cycle for it against
-/// 49 for this kernel (and 31.6 FLOP/cycle for the fp32 6×16 FMA kernel).
-/// A 6×16 tile: 12 int32 accumulators, two weight loads and six pair broadcasts per two k (15 of 16 registers).
+/// The AVX2 path, exact: <c>vpmaddubsw</c> multiplies |q| (u8, at most 127) by the signed weight version
+/// (<see cref="HostInt8LinearWeights"/>) and adds each pair into int16, at most 2·127·127 = 32,258, so it never
+/// saturates; <c>vpmaddwd</c> by the pairs' signs (±1) widens two pairs into int32, and <c>vpaddd</c> accumulates.
+/// The naive use, u8 activations q + 128 against s8 weights, saturates: 2·255·127 = 64,770 &gt; 32,767.
+/// Why this and not the other exact ways, measured in L1 on Zen 3 (3.2 GHz, fp32 6×16 FMA kernel = 101 GFLOP/s):
+/// int16 operands with <c>vpmaddwd</c> need an add per 16 products and reach 158 GOP/s; |a| against
+/// <c>vpsignb</c>(w, a) costs a sign op per product vector on the two multiply pipes, 148 GOP/s; this needs 3 ops per
+/// 32 products with 2 on the multiply pipes, 191 GOP/s. A 4×24 tile: 12 accumulators, |q|, σ and one product
+/// (15 of 16 registers), weights read as memory operands, the version picked per row by its record's offset; nothing
+/// but loads and stores around the loop (edge handling there cost ~25% at a 48-quad slice).
 /// </summary>
 internal static unsafe class Int8Avx2Kernel
 {
-    private const int MicroRows = 6;
-    private const int Half = 8;
-
     /// <summary>
-    /// Accumulates one panel's K slice into <paramref name="rowCount"/> rows of Y: <paramref name="a"/> is the first
-    /// row's activation pairs at the slice start (rows <paramref name="stride"/> int16 apart), <paramref name="w"/> the
-    /// panel's slice, <paramref name="row"/> the first row's index in <paramref name="tile"/>.
+    /// One 4×24 tile over one K slice: <paramref name="records"/> are its group's records at the slice start,
+    /// <paramref name="w"/> the panel's first quad of the slice, <paramref name="acc"/> the tile's int32 sums (rows
+    /// <paramref name="stride"/> ints apart), zero on the <paramref name="first"/> slice and read back after that.
     /// </summary>
-    public static void Block(short* a, int stride, int rowCount, int pairs, short* w, in Int32Tile tile, int row, int col, int cols)
-    {
-        var r = 0;
-        for (; r + MicroRows <= rowCount; r += MicroRows)
-            Kernel6x16(a + (long)r * stride, stride, pairs, w, tile, row + r, col, cols);
-        for (; r < rowCount; r++)
-            Kernel1x16(a + (long)r * stride, pairs, w, tile, row + r, col, cols);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(short* a, int stride, int pairs, short* w, in Int32Tile tile, int row, int col, int cols)
+    public static void Tile(int* records, int quads, sbyte* w, int* acc, nint stride, bool first)
     {
-        var rest = cols - Half;
-        var c00 = tile.Load(row, col, cols);
-        var c01 = tile.Load(row, col + Half, rest);
-        var c10 = tile.Load(row + 1, col, cols);
-        var c11 = tile.Load(row + 1, col + Half, rest);
-        var c20 = tile.Load(row + 2, col, cols);
-        var c21 = tile.Load(row + 2, col + Half, rest);
-        var c30 = tile.Load(row + 3, col, cols);
-        var c31 = tile.Load(row + 3, col + Half, rest);
-        var c40 = tile.Load(row + 4, col, cols);
-        var c41 = tile.Load(row + 4, col + Half, rest);
-        var c50 = tile.Load(row + 5, col, cols);
-        var c51 = tile.Load(row + 5, col + Half, rest);
-        // Each row as int32s: one element is the pair (a[2p], a[2p+1]) that vpmaddwd multiplies into a weight pair. Rows
-        // are addressed as two bases plus the stride once or twice (x86's scaled index): six row pointers and the loop's
-        // own would not fit the free general registers, and the JIT reloaded two from the stack on every iteration.
-        var s = (nint)stride * sizeof(short);
-        var top = (byte*)a;
-        var bottom = top + 3 * s;
-        for (var end = w + (nint)pairs * 2 * HostInt8LinearWeights.PanelWidth; w < end; w += 2 * HostInt8LinearWeights.PanelWidth,
-            top += sizeof(int), bottom += sizeof(int))
+        Vector256<int> c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+        int* a0 = acc, a1 = acc + stride, a2 = acc + 2 * stride, a3 = acc + 3 * stride;
+        if (first)
         {
-            var w0 = Vector256.Load(w);
-            var w1 = Vector256.Load(w + 16);
-            var x = Vector256.Create(*(int*)top).AsInt16();
-            c00 += Avx2.MultiplyAddAdjacent(x, w0);
-            c01 += Avx2.MultiplyAddAdjacent(x, w1);
-            x = Vector256.Create(*(int*)(top + s)).AsInt16();
-            c10 += Avx2.MultiplyAddAdjacent(x, w0);
-            c11 += Avx2.MultiplyAddAdjacent(x, w1);
-            x = Vector256.Create(*(int*)(top + s * 2)).AsInt16();
-            c20 += Avx2.MultiplyAddAdjacent(x, w0);
-            c21 += Avx2.MultiplyAddAdjacent(x, w1);
-            x = Vector256.Create(*(int*)bottom).AsInt16();
-            c30 += Avx2.MultiplyAddAdjacent(x, w0);
-            c31 += Avx2.MultiplyAddAdjacent(x, w1);
-            x = Vector256.Create(*(int*)(bottom + s)).AsInt16();
-            c40 += Avx2.MultiplyAddAdjacent(x, w0);
-            c41 += Avx2.MultiplyAddAdjacent(x, w1);
-            x = Vector256.Create(*(int*)(bottom + s * 2)).AsInt16();
-            c50 += Avx2.MultiplyAddAdjacent(x, w0);
-            c51 += Avx2.MultiplyAddAdjacent(x, w1);
+            c00 = c01 = c02 = c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = Vector256<int>.Zero;
         }
-        tile.Store(c00, row, col, cols);
-        tile.Store(c01, row, col + Half, rest);
-        tile.Store(c10, row + 1, col, cols);
-        tile.Store(c11, row + 1, col + Half, rest);
-        tile.Store(c20, row + 2, col, cols);
-        tile.Store(c21, row + 2, col + Half, rest);
-        tile.Store(c30, row + 3, col, cols);
-        tile.Store(c31, row + 3, col + Half, rest);
-        tile.Store(c40, row + 4, col, cols);
-        tile.Store(c41, row + 4, col + Half, rest);
-        tile.Store(c50, row + 5, col, cols);
-        tile.Store(c51, row + 5, col + Half, rest);
-    }
-
-    private static void Kernel1x16(short* a, int pairs, short* w, in Int32Tile tile, int row, int col, int cols)
-    {
-        var rest = cols - Half;
-        var c0 = tile.Load(row, col, cols);
-        var c1 = tile.Load(row, col + Half, rest);
-        var a0 = (int*)a;
-        for (var p = 0; p < pairs; p++, w += 2 * HostInt8LinearWeights.PanelWidth)
+        else
         {
-            var x = Vector256.Create(a0[p]).AsInt16();
-            c0 += Avx2.MultiplyAddAdjacent(x, Vector256.Load(w));
-            c1 += Avx2.MultiplyAddAdjacent(x, Vector256.Load(w + 16));
+            (c00, c01, c02) = (Vector256.Load(a0), Vector256.Load(a0 + 8), Vector256.Load(a0 + 16));
+            (c10, c11, c12) = (Vector256.Load(a1), Vector256.Load(a1 + 8), Vector256.Load(a1 + 16));
+            (c20, c21, c22) = (Vector256.Load(a2), Vector256.Load(a2 + 8), Vector256.Load(a2 + 16));
+            (c30, c31, c32) = (Vector256.Load(a3), Vector256.Load(a3 + 8), Vector256.Load(a3 + 16));
         }
-        tile.Store(c0, row, col, cols);
-        tile.Store(c1, row, col + Half, rest);
+        // One pointer walks the quads; each row's fields sit at fixed displacements from it (Int8ActivationPacking).
+        const int field = Int8ActivationPacking.FieldStride * sizeof(int), next = Int8ActivationPacking.RowStride * sizeof(int);
+        var r = (byte*)records;
+        for (var end = w + (nint)quads * HostInt8LinearWeights.QuadBytes; w < end; w += HostInt8LinearWeights.QuadBytes, r += sizeof(int))
+        {
+            var u = Vector256.Create(*(int*)r).AsByte();
+            var s = Vector256.Create(*(int*)(r + field)).AsInt16();
+            var v = w + *(int*)(r + 2 * field);
+            c00 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(v)), s);
+            c01 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(v + 32)), s);
+            c02 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(v + 64)), s);
+            u = Vector256.Create(*(int*)(r + next)).AsByte();
+            s = Vector256.Create(*(int*)(r + next + field)).AsInt16();
+            v = w + *(int*)(r + next + 2 * field);
+            c10 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(v)), s);
+            c11 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(v + 32)), s);
+            c12 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(v + 64)), s);
+            u = Vector256.Create(*(int*)(r + 2 * next)).AsByte();
+            s = Vector256.Create(*(int*)(r + 2 * next + field)).AsInt16();
+            v = w + *(int*)(r + 2 * next + 2 * field);
+            c20 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(v)), s);
+            c21 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(v + 32)), s);
+            c22 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(v + 64)), s);
+            u = Vector256.Create(*(int*)(r + 3 * next)).AsByte();
+            s = Vector256.Create(*(int*)(r + 3 * next + field)).AsInt16();
+            v = w + *(int*)(r + 3 * next + 2 * field);
+            c30 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(v)), s);
+            c31 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(v + 32)), s);
+            c32 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, Avx.LoadVector256(v + 64)), s);
+        }
+        c00.Store(a0);
+        c01.Store(a0 + 8);
+        c02.Store(a0 + 16);
+        c10.Store(a1);
+        c11.Store(a1 + 8);
+        c12.Store(a1 + 16);
+        c20.Store(a2);
+        c21.Store(a2 + 8);
+        c22.Store(a2 + 16);
+        c30.Store(a3);
+        c31.Store(a3 + 8);
+        c32.Store(a3 + 16);
     }
 }
