@@ -13,7 +13,7 @@ internal enum HostInt8Path
     /// <summary><see cref="Vector128"/> arithmetic on int32 lanes: any CPU (<see cref="Int8PortableKernel"/>).</summary>
     Portable,
 
-    /// <summary><c>vpmaddwd</c> on int16-widened operands, exact (<see cref="Int8Avx2Kernel"/>).</summary>
+    /// <summary><c>vpmaddubsw</c> on |q| against sign-folded weights, exact (<see cref="Int8Avx2Kernel"/>).</summary>
     Avx2,
 }
 
