@@ -12,9 +12,9 @@ namespace Bert.Gpu.Backends.Host.Int8;
 /// Why this and not the other exact ways, measured in L1 on Zen 3 (3.2 GHz, fp32 6×16 FMA kernel = 101 GFLOP/s):
 /// int16 operands with <c>vpmaddwd</c> need an add per 16 products and reach 158 GOP/s; |a| against
 /// <c>vpsignb</c>(w, a) costs a sign op per product vector on the two multiply pipes, 148 GOP/s; this needs 3 ops per
-/// 32 products with 2 on the multiply pipes, 191 GOP/s. A 4×24 tile: 12 accumulators, |q|, σ and one product
-/// (15 of 16 registers), weights read as memory operands, the version picked per row by its record's offset; nothing
-/// but loads and stores around the loop (edge handling there cost ~25% at a 48-quad slice).
+/// 32 products with 2 on the multiply pipes, 180–190 GOP/s (93% of those two pipes). A 4×24 tile: 12 accumulators,
+/// |q|, σ and one product (15 of 16 registers), weights read as memory operands, the version picked per row by its
+/// record's offset; nothing but loads and stores around the loop (edge tiles go through the caller's scratch).
 /// </summary>
 internal static unsafe class Int8Avx2Kernel
 {
