@@ -1,0 +1,89 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using Bert.Gpu.Backends;
+using Bert.Gpu.Backends.Host;
+using Bert.Gpu.Backends.Host.Int8;
+using Bert.Gpu.Model;
+
+namespace Bert.Gpu.Bench;
+
+/// <summary>
+/// The host int8 linear layer against the fp32 one in the same run, at <see cref="HostGemmBenchmarks"/>' shapes: the
+/// fp32 GEMM is the baseline, so the Ratio column is int8 time over fp32 time. The int8 case includes quantizing X
+/// (dynamic, per token) and the dequantizing epilogue; both run on every logical processor, as HostBackend does.
+/// G(FL)OP/s = 2·M·N·K / mean.
+/// </summary>
+[Config(typeof(Config))]
+public class HostInt8GemmBenchmarks
+{
+    private float[] _x = null!, _y = null!;
+    private HostLinearWeights _fp32 = null!;
+    private HostInt8LinearWeights _int8 = null!;
+    private int _rows;
+
+    /// <summary>Shape as "M×N×K".</summary>
+    [Params("2048x1152x384", "2048x1536x384", "2048x384x1536", "2048x2304x768", "2048x3072x768", "2048x768x3072")]
+    public string Shape { get; set; } = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var d = Shape.Split('x').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        var (m, n, k) = (d[0], d[1], d[2]);
+        _rows = m;
+        var random = new Random(1);
+        _x = Enumerable.Range(0, m * k).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        _y = new float[m * n];
+        var q = Enumerable.Range(0, n * k).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+        var scales = Enumerable.Range(0, n).Select(_ => 0.001f + 0.01f * random.NextSingle()).ToArray();
+        var bias = Enumerable.Range(0, n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        _int8 = new HostInt8LinearWeights(q, scales, bias, n, k);
+        var dequantized = new float[n * k];
+        for (var i = 0; i < dequantized.Length; i++)
+            dequantized[i] = q[i] * scales[i / k];
+        _fp32 = new HostLinearWeights(new FloatTensor(dequantized, n, k), new FloatTensor(bias, n));
+    }
+
+    [Benchmark(Baseline = true)]
+    public void Fp32() => HostGemm.Run(_x, _rows, _fp32, Activation.None, null, _y, Environment.ProcessorCount);
+
+    [Benchmark]
+    public void Int8() => HostInt8Gemm.Run(_x, _rows, _int8, ActivationQuantization.Dynamic, Activation.None, default, _y,
+        Environment.ProcessorCount);
+
+    private sealed class Config : ManualConfig
+    {
+        public Config() => AddColumn(new OpsColumn());
+    }
+
+    /// <summary>2·M·N·K over the mean time: GFLOP/s for fp32, GOP/s (int8 multiply-adds) for int8.</summary>
+    private sealed class OpsColumn : IColumn
+    {
+        public string Id => nameof(OpsColumn);
+        public string ColumnName => "G(FL)OP/s";
+        public bool AlwaysShow => true;
+        public ColumnCategory Category => ColumnCategory.Custom;
+        public int PriorityInCategory => 0;
+        public bool IsNumeric => true;
+        public UnitType UnitType => UnitType.Dimensionless;
+        public string Legend => "2·M·N·K per mean time, in billions per second";
+
+        public bool IsAvailable(Summary summary) => true;
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+        {
+            var meanNs = summary[benchmarkCase]?.ResultStatistics?.Mean;
+            var d = ((string)benchmarkCase.Parameters["Shape"]).Split('x').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            // Operations per nanosecond are billions per second.
+            return meanNs is > 0 ? (2 * d[0] * d[1] * d[2] / meanNs.Value).ToString("N1", CultureInfo.InvariantCulture) : "-";
+        }
+    }
+}
