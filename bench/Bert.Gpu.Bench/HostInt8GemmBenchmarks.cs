@@ -8,6 +8,7 @@ using Bert.Gpu.Backends;
 using Bert.Gpu.Backends.Host;
 using Bert.Gpu.Backends.Host.Int8;
 using Bert.Gpu.Model;
+using Bert.Gpu.Quantization.Activations;
 
 namespace Bert.Gpu.Bench;
 
@@ -45,14 +46,14 @@ public class HostInt8GemmBenchmarks
         var dequantized = new float[n * k];
         for (var i = 0; i < dequantized.Length; i++)
             dequantized[i] = q[i] * scales[i / k];
-        _fp32 = new HostLinearWeights(new FloatTensor(dequantized, n, k), new FloatTensor(bias, n));
+        _fp32 = new HostLinearWeights(new Fp32Linear(new FloatTensor(dequantized, n, k), new FloatTensor(bias, n)));
     }
 
     [Benchmark(Baseline = true)]
     public void Fp32() => HostGemm.Run(_x, _rows, _fp32, Activation.None, null, _y, Environment.ProcessorCount);
 
     [Benchmark]
-    public void Int8() => HostInt8Gemm.Run(_x, _rows, _int8, ActivationQuantization.Dynamic, Activation.None, default, _y,
+    public void Int8() => HostInt8Gemm.Run(_x, _rows, _int8, ActivationQuantization.DynamicPerToken, Activation.None, default, _y,
         Environment.ProcessorCount);
 
     private sealed class Config : ManualConfig

@@ -1,6 +1,7 @@
 using Bert.Gpu.Backends;
 using Bert.Gpu.Backends.Host.Int8;
 using Bert.Gpu.Tests.Support;
+using Bert.Gpu.Quantization.Activations;
 
 namespace Bert.Gpu.Tests.Host;
 
@@ -85,12 +86,12 @@ public class Int8GemmTests
         var r = Reference.RandomVector(random, rows * n);
         var weights = new HostInt8LinearWeights(Int8Reference.RandomWeights(random, n * k), Reference.RandomVector(random, n, 0.01f),
             Reference.RandomVector(random, n), n, k);
-        var first = Int8Run.Linear(x, rows, weights, ActivationQuantization.Dynamic, Activation.Gelu, r, HostInt8Path.Portable, threads: 1);
+        var first = Int8Run.Linear(x, rows, weights, ActivationQuantization.DynamicPerToken, Activation.Gelu, r, HostInt8Path.Portable, threads: 1);
 
         foreach (var path in Enum.GetValues<HostInt8Path>().Where(HostInt8Paths.IsSupported))
             for (var threads = 1; threads <= 3; threads++)
             {
-                var y = Int8Run.Linear(x, rows, weights, ActivationQuantization.Dynamic, Activation.Gelu, r, path, threads);
+                var y = Int8Run.Linear(x, rows, weights, ActivationQuantization.DynamicPerToken, Activation.Gelu, r, path, threads);
                 Assert.True(first.AsSpan().SequenceEqual(y), $"{path} with {threads} threads differs from portable with 1");
             }
     }
@@ -116,9 +117,9 @@ public class Int8GemmTests
         var buffer = new float[8];
         // y = buffer[0..2) overlaps x = buffer[0..2): the int32 partial sums would be read back as activations.
         Assert.Throws<ArgumentException>(() =>
-            HostInt8Gemm.Run(buffer.AsSpan(0, 2), 1, w, ActivationQuantization.Dynamic, Activation.None, default, buffer.AsSpan(0, 2), 1));
+            HostInt8Gemm.Run(buffer.AsSpan(0, 2), 1, w, ActivationQuantization.DynamicPerToken, Activation.None, default, buffer.AsSpan(0, 2), 1));
         Assert.Throws<ArgumentException>(() =>
-            HostInt8Gemm.Run(buffer.AsSpan(0, 2), 1, w, ActivationQuantization.Dynamic, Activation.None, buffer.AsSpan(4, 2), buffer.AsSpan(4, 2), 1));
+            HostInt8Gemm.Run(buffer.AsSpan(0, 2), 1, w, ActivationQuantization.DynamicPerToken, Activation.None, buffer.AsSpan(4, 2), buffer.AsSpan(4, 2), 1));
     }
 
     private static float[] Ones(int n) => Enumerable.Repeat(1f, n).ToArray();

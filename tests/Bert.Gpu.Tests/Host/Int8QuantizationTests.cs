@@ -1,6 +1,7 @@
 using Bert.Gpu.Backends;
 using Bert.Gpu.Backends.Host.Int8;
 using Bert.Gpu.Tests.Support;
+using Bert.Gpu.Quantization.Activations;
 
 namespace Bert.Gpu.Tests.Host;
 
@@ -26,7 +27,7 @@ public class Int8QuantizationTests
         float[] x = [15.875f, 0.0625f, 0.1875f, -0.3125f, 0.3f, -15.875f, 0f, 1f, 0.0625f, -0.1875f, 0.3125f];
         float[] q = [127, 0, 2, -2, 2, -127, 0, 8, 0, -2, 2];
         var row = Enumerable.Range(0, 43).Select(i => x[i % x.Length]).ToArray();
-        var y = Identity(row, 1, row.Length, ActivationQuantization.Dynamic, Enum.Parse<HostInt8Path>(path));
+        var y = Identity(row, 1, row.Length, ActivationQuantization.DynamicPerToken, Enum.Parse<HostInt8Path>(path));
         Assert.Equal(Enumerable.Range(0, 43).Select(i => q[i % q.Length] / 8f), y);
     }
 
@@ -52,7 +53,7 @@ public class Int8QuantizationTests
         Array.Fill(x, 1f, 3 * k, 2 * k);
         x[3 * k + 40] = float.NaN; // row 3: a NaN in the scalar part, row 4: in the vector part; the row is NaN, as in fp32
         x[4 * k + 3] = float.NaN;
-        foreach (var quantization in new[] { ActivationQuantization.Dynamic, ActivationQuantization.Static(0.5f) })
+        foreach (var quantization in new[] { ActivationQuantization.DynamicPerToken, ActivationQuantization.Static(0.5f) })
         {
             var y = Identity(x, 5, k, quantization, Enum.Parse<HostInt8Path>(path));
             Assert.All(y[..(2 * k)], v => Assert.Equal(0f, v));
@@ -89,7 +90,7 @@ public class Int8QuantizationTests
         var bias = Reference.RandomVector(random, n);
         var res = residual ? Reference.RandomVector(random, rows * n) : null;
         // Static: the scale of |x| ≤ 2 (the inputs' bulk), so the outliers and some of the bulk's tails clamp.
-        var quantization = dynamic ? ActivationQuantization.Dynamic : ActivationQuantization.Static(2f / 127);
+        var quantization = dynamic ? ActivationQuantization.DynamicPerToken : ActivationQuantization.Static(2f / 127);
         var activation = gelu ? Activation.Gelu : Activation.None;
 
         var (q, rowScales) = Int8Reference.Quantize(x, rows, k, quantization);

@@ -1,6 +1,7 @@
 using Bert.Gpu.Backends;
 using Bert.Gpu.Backends.Host.Int8;
 using Bert.Gpu.Tests.Support;
+using Bert.Gpu.Quantization.Activations;
 
 namespace Bert.Gpu.Tests.Host;
 
@@ -16,8 +17,8 @@ internal static class Int8Reference
         var scales = new float[rows];
         for (var r = 0; r < rows; r++)
         {
-            var scale = quantization.Scale;
-            if (quantization.IsDynamic)
+            var scale = quantization.StaticScale ?? 0;
+            if (quantization.Mode == ActivationMode.DynamicPerToken)
             {
                 var max = 0f;
                 for (var i = 0; i < k; i++)

@@ -1,5 +1,6 @@
 using Bert.Gpu.Backends;
 using Bert.Gpu.Backends.Host.Int8;
+using Bert.Gpu.Quantization.Activations;
 
 namespace Bert.Gpu.Tests.Host;
 
@@ -39,7 +40,7 @@ public class Int8SaturationTests
         Assert.Equal(391_680, naive[0]); // 1536 pairs saturated at 32,767, minus 128·127·3072
         Assert.True(Enumerable.Range(0, expected.Length).Count(i => naive[i] != expected[i]) > rows * n / 2);
 
-        foreach (var quantization in new[] { ActivationQuantization.Static(1f), ActivationQuantization.Dynamic })
+        foreach (var quantization in new[] { ActivationQuantization.Static(1f), ActivationQuantization.DynamicPerToken })
         {
             // Dynamic: every row's max |x| is 127, so its scale is 1 and q is the same.
             var y = Int8Run.Linear(x, rows, new HostInt8LinearWeights(w, Enumerable.Repeat(1f, n).ToArray(), new float[n], n, k),

@@ -1,3 +1,4 @@
+using Bert.Gpu.Tests.Support;
 using Bert.Gpu.Backends;
 using Bert.Gpu.Model;
 using Xunit.Abstractions;
@@ -57,6 +58,11 @@ public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper 
     public void MiniLmShapedEncoderMatchesHost() =>
         Check(b => BackendParity.Encoder(b, device.Host, TinyBert.Create(7, TinyBert.MiniLmShape), [128, 64, 17, 1]), OpTolerance,
             "encoder at MiniLM-L6 shape, random weights");
+
+    [SkippableFact]
+    public void MiniLmShapedInt8EncoderMatchesHost() =>
+        Check(b => BackendParity.Encoder(b, device.Host, QuantizedModels.AllUnits(TinyBert.Create(7, TinyBert.MiniLmShape)), [128, 64, 17, 1]),
+            OpTolerance, "int8 encoder at MiniLM-L6 shape (every unit, static and dynamic), random weights");
 
     [SkippableFact]
     public void AttentionSurvivesLogitsBeyondExpRange() =>

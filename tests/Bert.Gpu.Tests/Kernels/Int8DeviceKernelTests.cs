@@ -78,8 +78,8 @@ public abstract class Int8DeviceKernelTests(Int8DeviceAccelerator device, ITestO
 
 /// <summary>
 /// The int8 kernels compiled on the first device of one kind (a GPU first, as the backend chooses), or why there is none.
-/// They are not part of the ILGPU backend yet, so the tests open an accelerator of their own, as the OpenCL smoke tests
-/// do; a device that exists but cannot compile them makes the constructor throw, which fails every test loudly.
+/// The tests open an accelerator of their own to launch the kernels directly, below the backend (the backend's int8
+/// path is checked by <see cref="DeviceKernelTests.MiniLmShapedInt8EncoderMatchesHost"/>); a device that exists but cannot compile them makes the constructor throw, which fails every test loudly.
 /// </summary>
 public abstract class Int8DeviceAccelerator : IDisposable
 {

@@ -8,7 +8,9 @@ namespace Bert.Gpu.Tests.Support;
 /// BERT's forward pass straight from its definition (post-LayerNorm; Q, K, V as three separate projections), every op
 /// one of <see cref="Reference"/>'s double-precision ones, results rounded to fp32 between ops as the backends store
 /// them. Written from the HuggingFace modelling code, not from <see cref="BertEncoder"/>: the oracle for the host
-/// encoder, which in turn is the oracle for the devices.
+/// encoder, which in turn is the oracle for the devices. A unit of <see cref="BertModel.Quantized"/> runs through
+/// <see cref="Kernels.Int8Reference"/> instead (each row quantized, int64 sums, the double epilogue), Q, K and V each
+/// from its own rows of the fused int8 matrix.
 /// </summary>
 internal static class ReferenceEncoder
 {
@@ -28,8 +30,28 @@ internal static class ReferenceEncoder
         for (var layer = 0; layer < c.NumLayers; layer++)
         {
             var p = Layer(layer);
-            float[] Project(string part, float[] x, int outFeatures, bool gelu = false, float[]? residual = null) =>
-                Reference.Linear(x, tokens, T(p + part + ".weight"), T(p + part + ".bias"), outFeatures, gelu, residual);
+            float[] Project(string part, float[] x, int outFeatures, bool gelu = false, float[]? residual = null)
+            {
+                var (unit, first) = part switch
+                {
+                    LayerPart.Query => (LinearUnit.Qkv, 0),
+                    LayerPart.Key => (LinearUnit.Qkv, hidden),
+                    LayerPart.Value => (LinearUnit.Qkv, 2 * hidden),
+                    LayerPart.AttentionOutput => (LinearUnit.AttentionOutput, 0),
+                    LayerPart.Intermediate => (LinearUnit.Intermediate, 0),
+                    _ => (LinearUnit.Output, 0),
+                };
+                var bias = T(p + part + ".bias");
+                if (!model.Quantized.TryGetValue(Unit(layer, unit), out var int8))
+                    return Reference.Linear(x, tokens, T(p + part + ".weight"), bias, outFeatures, gelu, residual);
+                var width = x.Length / tokens;
+                var weight = int8.Weight.Values.AsSpan(first * width, outFeatures * width).ToArray();
+                var scales = int8.Weight.Scales.AsSpan(first, outFeatures).ToArray();
+                var (codes, rowScales) = Kernels.Int8Reference.QuantizeRows(x, tokens, width, int8.Activations.StaticScale);
+                var sums = Kernels.Int8Reference.Accumulate(codes, tokens, weight, outFeatures, width);
+                var (expected, _) = Kernels.Int8Reference.Epilogue(sums, tokens, outFeatures, rowScales, scales, bias, gelu, residual);
+                return expected.Select(e => (float)e).ToArray();
+            }
 
             var q = Project(LayerPart.Query, h, hidden);
             var k = Project(LayerPart.Key, h, hidden);

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Bert.Gpu.Backends.Host.Int8;
 using Bert.Gpu.Model;
 
 namespace Bert.Gpu.Backends.Host;
@@ -21,7 +22,7 @@ public sealed class HostBackend : IComputeBackend
         _threads = threads == 0 ? Environment.ProcessorCount : threads;
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
         var simd = Fma.IsSupported && Avx2.IsSupported ? "AVX2+FMA" : Vector256.IsHardwareAccelerated ? "AVX" : "no SIMD";
-        DeviceName = $"host ({_threads} threads, {simd})";
+        DeviceName = $"host ({_threads} threads, {simd}, {HostInt8Paths.Name(HostInt8Gemm.Path)})";
     }
 
     /// <inheritdoc />
@@ -37,12 +38,13 @@ public sealed class HostBackend : IComputeBackend
     public IDeviceBuffer Upload(ReadOnlySpan<int> values) => new HostBuffer<int>(values.ToArray());
 
     /// <inheritdoc />
-    public bool Supports(LinearFormat format) => format == LinearFormat.Fp32;
+    public bool Supports(LinearFormat format) => format is LinearFormat.Fp32 or LinearFormat.Int8;
 
     /// <inheritdoc />
     public ILinearWeights UploadLinear(LinearLayer layer) => layer switch
     {
         Fp32Linear fp32 => new HostLinearWeights(fp32),
+        Int8Linear int8 => new HostInt8LinearWeights(int8),
         _ => throw new NotSupportedException($"{DeviceName} has no {layer.Format} linear layers."),
     };
 
@@ -78,10 +80,20 @@ public sealed class HostBackend : IComputeBackend
     /// <inheritdoc />
     public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y)
     {
-        var w = weights as HostLinearWeights
-            ?? throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));
-        HostGemm.Run(HostBuffer<float>.Of(x), rows, w, activation, residual is null ? null : HostBuffer<float>.Of(residual),
-            HostBuffer<float>.Of(y), _threads);
+        var input = HostBuffer<float>.Of(x);
+        var output = HostBuffer<float>.Of(y);
+        switch (weights)
+        {
+            case HostLinearWeights w:
+                HostGemm.Run(input, rows, w, activation, residual is null ? null : HostBuffer<float>.Of(residual), output, _threads);
+                return;
+            case HostInt8LinearWeights w:
+                HostInt8Gemm.Run(input, rows, w, w.Activations, activation,
+                    residual is null ? default : HostBuffer<float>.Of(residual).AsSpan(0, rows * w.OutFeatures), output, _threads);
+                return;
+            default:
+                throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));
+        }
     }
 
     /// <inheritdoc />

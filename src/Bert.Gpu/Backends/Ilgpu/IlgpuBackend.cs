@@ -154,7 +154,9 @@ public sealed class IlgpuBackend : IComputeBackend
 
     /// <summary>
     /// The quantized input of an int8 layer, <c>[rows, words]</c>, and its row scales: grown when a larger batch or wider
-    /// layer comes, never shrunk (its bytes per token are part of <see cref="Encoder.Workspace.BytesPerToken"/>).
+    /// layer comes, never shrunk. At most intermediate + 4 bytes a token (MiniLM: 1,540 B, a tenth of
+    /// <see cref="Encoder.Workspace.BytesPerToken"/>'s 15,360), which does not count it: it fits in the half of the
+    /// device's free memory the batch budget leaves over (<see cref="Scheduling.BatchBudget"/>).
     /// </summary>
     private (ArrayView<int> Codes, ArrayView<float> Scales) Int8Scratch(int rows, int words)
     {

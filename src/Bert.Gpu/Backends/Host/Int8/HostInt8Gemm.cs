@@ -1,4 +1,5 @@
 using System.Buffers;
+using Bert.Gpu.Quantization.Activations;
 
 namespace Bert.Gpu.Backends.Host.Int8;
 

@@ -1,3 +1,5 @@
+using Bert.Gpu.Quantization.Activations;
+
 namespace Bert.Gpu.Backends.Host.Int8;
 
 /// <summary>
@@ -39,8 +41,11 @@ internal sealed unsafe class HostInt8LinearWeights : ILinearWeights
     /// <param name="bias">Per output channel, fp32.</param>
     /// <param name="outFeatures">N, the output width.</param>
     /// <param name="inFeatures">K, the input width, at most <see cref="MaxInFeatures"/>.</param>
-    public HostInt8LinearWeights(sbyte[] weights, float[] scales, float[] bias, int outFeatures, int inFeatures)
+    /// <param name="activations">How the input is quantized; dynamic per token when not given.</param>
+    public HostInt8LinearWeights(sbyte[] weights, float[] scales, float[] bias, int outFeatures, int inFeatures,
+        ActivationQuantization? activations = null)
     {
+        Activations = activations ?? ActivationQuantization.DynamicPerToken;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outFeatures);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inFeatures);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(inFeatures, MaxInFeatures);
@@ -83,9 +88,20 @@ internal sealed unsafe class HostInt8LinearWeights : ILinearWeights
         }
     }
 
+    /// <summary>Packs an <see cref="Int8Linear"/> layer: its codes, scales, bias and activation quantization.</summary>
+    public HostInt8LinearWeights(Int8Linear layer)
+        : this(layer.Weight.Values, layer.Weight.Scales, layer.Bias.Data, layer.OutFeatures, layer.InFeatures, layer.Activations)
+    {
+    }
+
+    /// <summary>How the layer's input is quantized.</summary>
+    public ActivationQuantization Activations { get; }
+
     public int InFeatures { get; }
 
     public int OutFeatures { get; }
+
+    public LinearFormat Format => LinearFormat.Int8;
 
     /// <summary>K rounded up to quads.</summary>
     public int Quads { get; }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Bert.Gpu.Quantization.Activations;
 
 namespace Bert.Gpu.Backends.Host.Int8;
 
@@ -45,8 +46,8 @@ internal static unsafe class Int8ActivationPacking
     /// </summary>
     public static float Row(ReadOnlySpan<float> x, ActivationQuantization quantization, int quads, int* records, int sliceStride)
     {
-        var scale = quantization.Scale;
-        if (quantization.IsDynamic)
+        var scale = quantization.StaticScale ?? 0;
+        if (quantization.Mode == ActivationMode.DynamicPerToken)
         {
             scale = MaxMagnitude(x) / 127f;
             if (scale == 0)
