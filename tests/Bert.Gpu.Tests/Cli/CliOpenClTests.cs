@@ -1,3 +1,4 @@
+using Npy = (int Rows, int Columns, float[] Values);
 using Bert.Gpu.Tests.Support;
 
 namespace Bert.Gpu.Tests.Cli;
@@ -32,6 +33,14 @@ public sealed class CliOpenClTests : IDisposable
             Assert.True(Reference.Cosine(a.Values.AsSpan(i * a.Columns, a.Columns), b.Values.AsSpan(i * b.Columns, b.Columns)) >= 0.99999, $"row {i}");
     }
 
+    /// <summary>
+    /// Int8 MiniLM through the CLI on OpenCL and on the host. Not bit for bit: the backends' fp32 ops round differently
+    /// (≤ 1e-4 on the last hidden state), and an activation that lands on the other side of a rounding boundary moves by
+    /// a whole code — with MiniLM's outlier channels setting the per-token scale, a code is coarse. Measured on the host:
+    /// word embeddings perturbed by 5e-7 (relative) moved 3 of 10 example rows, the worst to cos 0.99990. So the
+    /// check is that the backends differ by a small part of what int8 costs against fp32 (measured in the lane: worst
+    /// row cos 0.99962 between backends, where int8 against fp32 is 0.997 on average).
+    /// </summary>
     [SkippableFact]
     public void AnInt8ModelOnOpenClMatchesTheHostBackend()
     {
@@ -41,16 +50,25 @@ public sealed class CliOpenClTests : IDisposable
         Assert.True(calibrated.ExitCode == 0, calibrated.StandardError);
         var input = Path.Combine(RepoPaths.Root, "examples", "sentences.txt");
 
-        var opencl = CliRunner.Run("embed", "-i", input, "-o", Path.Combine(_dir, "opencl.npy"), "--model", qbert, "--device", "opencl");
-        var host = CliRunner.Run("embed", "-i", input, "-o", Path.Combine(_dir, "host.npy"), "--model", qbert, "--device", "cpu");
+        Npy Embed(string model, string device)
+        {
+            var output = Path.Combine(_dir, $"{Path.GetFileNameWithoutExtension(model)}-{device}.npy");
+            var result = CliRunner.Run("embed", "-i", input, "-o", output, "--model", model, "--device", device);
+            Assert.True(result.ExitCode == 0, result.StandardError);
+            return NpyFile.Read(output);
+        }
+        var opencl = Embed(qbert, "opencl");
+        var host = Embed(qbert, "cpu");
+        var fp32 = Embed("minilm", "cpu");
 
-        Assert.True(opencl.ExitCode == 0, opencl.StandardError);
-        Assert.True(host.ExitCode == 0, host.StandardError);
-        var a = NpyFile.Read(Path.Combine(_dir, "opencl.npy"));
-        var b = NpyFile.Read(Path.Combine(_dir, "host.npy"));
-        Assert.Equal((b.Rows, b.Columns), (a.Rows, a.Columns));
-        for (var i = 0; i < a.Rows; i++)
-            Assert.True(Reference.Cosine(a.Values.AsSpan(i * a.Columns, a.Columns), b.Values.AsSpan(i * b.Columns, b.Columns)) >= 0.99999, $"row {i}");
+        Assert.Equal((host.Rows, host.Columns), (opencl.Rows, opencl.Columns));
+        double Distance(Npy a, Npy b, int i) =>
+            1 - Reference.Cosine(a.Values.AsSpan(i * a.Columns, a.Columns), b.Values.AsSpan(i * b.Columns, b.Columns));
+        var between = Enumerable.Range(0, host.Rows).Select(i => Distance(opencl, host, i)).ToArray();
+        var int8Cost = Enumerable.Range(0, host.Rows).Select(i => Distance(host, fp32, i)).ToArray();
+        Assert.True(between.Max() <= 1e-3, $"worst row between backends: 1 - cos = {between.Max():g3}");
+        Assert.True(between.Average() <= 0.25 * int8Cost.Average(),
+            $"mean 1 - cos between backends {between.Average():g3}, int8 against fp32 {int8Cost.Average():g3}");
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -1,6 +1,8 @@
 using Bert.Gpu.Backends;
 using Bert.Gpu.Encoder;
 using Bert.Gpu.Model;
+using Bert.Gpu.Quantization;
+using Bert.Gpu.Quantization.Activations;
 using Bert.Gpu.Tests.Support;
 
 namespace Bert.Gpu.Tests.Kernels;
@@ -22,6 +24,34 @@ internal static class BackendParity
         return Compare(device, reference, rows * outFeatures, backend =>
         {
             using var weights = backend.UploadLinear(w, b);
+            using var input = backend.Upload(x);
+            using var add = r is null ? null : backend.Upload(r);
+            var y = backend.Allocate(rows * outFeatures);
+            backend.Linear(input, rows, weights, activation, add, y);
+            return y;
+        });
+    }
+
+    /// <summary>
+    /// As <see cref="Linear"/> with the weights in int8 (per-channel, <see cref="Int8Matrix.Quantize"/>) and
+    /// the input quantized per token, or per tensor at <paramref name="staticScale"/>: both backends see the same input,
+    /// so the same codes, and differ only by the fp32 rounding of the epilogue.
+    /// </summary>
+    public static float Int8Linear(IComputeBackend device, IComputeBackend reference, int rows, int outFeatures, int inFeatures,
+        Activation activation, bool residual, float? staticScale, int seed = 1)
+    {
+        var random = new Random(seed);
+        var x = Reference.RandomVector(random, rows * inFeatures);
+        var w = Int8Matrix.Quantize(Reference.RandomVector(random, outFeatures * inFeatures, 1 / MathF.Sqrt(inFeatures)),
+            outFeatures, inFeatures, "w");
+        var b = new FloatTensor(Reference.RandomVector(random, outFeatures), outFeatures);
+        var r = residual ? Reference.RandomVector(random, rows * outFeatures) : null;
+        var layer = new Backends.Int8Linear(w, b, staticScale is { } s
+            ? ActivationQuantization.Static(s)
+            : ActivationQuantization.DynamicPerToken);
+        return Compare(device, reference, rows * outFeatures, backend =>
+        {
+            using var weights = backend.UploadLinear(layer);
             using var input = backend.Upload(x);
             using var add = r is null ? null : backend.Upload(r);
             var y = backend.Allocate(rows * outFeatures);
@@ -78,13 +108,17 @@ internal static class BackendParity
     }
 
     /// <summary>The last hidden state of <paramref name="model"/> over sequences of <paramref name="lengths"/> tokens.</summary>
-    public static float Encoder(IComputeBackend device, IComputeBackend reference, BertModel model, int[] lengths, int seed = 5)
+    public static float Encoder(IComputeBackend device, IComputeBackend reference, BertModel model, int[] lengths, int seed = 5) =>
+        Encoder(device, model, reference, model, lengths, seed);
+
+    /// <summary>The last hidden states of two models (on two backends) over the same sequences: max |Δ|.</summary>
+    public static float Encoder(IComputeBackend a, BertModel modelA, IComputeBackend b, BertModel modelB, int[] lengths, int seed = 5)
     {
-        var batch = new PackedBatch(TinyBert.Sequences(new Random(seed), lengths, model.Config.VocabSize));
-        var outputs = new[] { device, reference }.Select(backend =>
+        var batch = new PackedBatch(TinyBert.Sequences(new Random(seed), lengths, modelA.Config.VocabSize));
+        var outputs = new[] { (a, modelA), (b, modelB) }.Select(run =>
         {
-            var output = new float[batch.TotalTokens * model.Config.HiddenSize];
-            using var encoder = new BertEncoder(model, backend);
+            var output = new float[batch.TotalTokens * run.Item2.Config.HiddenSize];
+            using var encoder = new BertEncoder(run.Item2, run.Item1);
             encoder.LastHiddenState(batch, output);
             return output;
         }).ToArray();

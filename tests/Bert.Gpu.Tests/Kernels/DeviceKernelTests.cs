@@ -29,6 +29,16 @@ public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper 
             $"linear {rows}×{outFeatures}×{inFeatures} {activation}{(residual ? " +residual" : "")}");
 
     [SkippableTheory]
+    [InlineData(256, 1152, 384, Activation.None, false, null)] // MiniLM QKV, dynamic
+    [InlineData(256, 1536, 384, Activation.Gelu, false, 0.01f)] // MiniLM FFN up, static (clips |x| > 1.27)
+    [InlineData(256, 384, 1536, Activation.None, true, null)] // MiniLM FFN down + residual
+    [InlineData(256, 768, 3072, Activation.None, true, 0.02f)] // BERT-base FFN down + residual, static
+    [InlineData(37, 53, 29, Activation.Gelu, true, null)] // odd edges
+    public void Int8LinearMatchesHost(int rows, int outFeatures, int inFeatures, Activation activation, bool residual, float? staticScale) =>
+        Check(b => BackendParity.Int8Linear(b, device.Host, rows, outFeatures, inFeatures, activation, residual, staticScale), OpTolerance,
+            $"int8 linear {rows}×{outFeatures}×{inFeatures} {activation}{(residual ? " +residual" : "")} {(staticScale is { } s ? $"static {s}" : "dynamic")}");
+
+    [SkippableTheory]
     [InlineData(new[] { 128, 128, 128, 128, 128, 128, 128, 128 }, 12, 64)] // BERT-base, 8 × 128
     [InlineData(new[] { 128, 1, 77, 33, 128 }, 12, 32)] // MiniLM heads, ragged
     [InlineData(new[] { 512, 3 }, 12, 64)] // the longest sequence BERT takes
@@ -59,10 +69,24 @@ public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper 
         Check(b => BackendParity.Encoder(b, device.Host, TinyBert.Create(7, TinyBert.MiniLmShape), [128, 64, 17, 1]), OpTolerance,
             "encoder at MiniLM-L6 shape, random weights");
 
+    /// <summary>
+    /// Int8 at MiniLM's shape, every unit, static and dynamic. The ops agree to 4e-7 (<see cref="Int8LinearMatchesHost"/>),
+    /// but the fp32 ops' rounding differences move activations that sit on a code boundary by a whole code, and random
+    /// weights amplify that through six layers: the check is that the backends differ by well under what int8 itself
+    /// changes against fp32 (PoCL: 0.028 against 0.117; a wrong scale, row or bias is as large as int8's own error or larger).
+    /// </summary>
     [SkippableFact]
-    public void MiniLmShapedInt8EncoderMatchesHost() =>
-        Check(b => BackendParity.Encoder(b, device.Host, QuantizedModels.AllUnits(TinyBert.Create(7, TinyBert.MiniLmShape)), [128, 64, 17, 1]),
-            OpTolerance, "int8 encoder at MiniLM-L6 shape (every unit, static and dynamic), random weights");
+    public void MiniLmShapedInt8EncoderMatchesHost()
+    {
+        var backend = device.Require();
+        var fp32 = TinyBert.Create(7, TinyBert.MiniLmShape);
+        var int8 = QuantizedModels.AllUnits(fp32);
+        int[] lengths = [128, 64, 17, 1];
+        var between = BackendParity.Encoder(backend, device.Host, int8, lengths);
+        var int8Cost = BackendParity.Encoder(device.Host, int8, device.Host, fp32, lengths);
+        output.WriteLine($"int8 encoder at MiniLM-L6 shape on {backend.DeviceName}: max |Δ| to the host {between:g3}, host int8 to fp32 {int8Cost:g3}");
+        Assert.True(between <= 0.5 * int8Cost, $"max |Δ| = {between} between backends, int8 against fp32 {int8Cost}");
+    }
 
     [SkippableFact]
     public void AttentionSurvivesLogitsBeyondExpRange() =>
