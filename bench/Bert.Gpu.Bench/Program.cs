@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "scheduler" => SchedulerComparison.Run(args[1..]),
     "int8" => Int8Comparison.Run(args[1..]),
     "export-onnx" => ExportOnnx(args[1..]),
+    "profile" => OpProfile.Run(args[1..]),
     "corpus" => WriteCorpus(args[1..]),
     _ => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).Any() ? 0 : 1,
 };
