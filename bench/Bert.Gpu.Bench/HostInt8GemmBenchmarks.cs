@@ -1,9 +1,5 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
 using Bert.Gpu.Backends;
 using Bert.Gpu.Backends.Host;
 using Bert.Gpu.Backends.Host.Int8;
@@ -18,7 +14,7 @@ namespace Bert.Gpu.Bench;
 /// (dynamic, per token) and the dequantizing epilogue; both run on every logical processor, as HostBackend does.
 /// G(FL)OP/s = 2·M·N·K / mean.
 /// </summary>
-[Config(typeof(Config))]
+[Config(typeof(KernelBenchmarkConfig))]
 public class HostInt8GemmBenchmarks
 {
     private float[] _x = null!, _y = null!;
@@ -56,35 +52,10 @@ public class HostInt8GemmBenchmarks
     public void Int8() => HostInt8Gemm.Run(_x, _rows, _int8, ActivationQuantization.DynamicPerToken, Activation.None, default, _y,
         Environment.ProcessorCount);
 
-    private sealed class Config : ManualConfig
+    /// <summary>2·M·N·K for the GFLOP/s column: for int8 these are integer multiply-adds, counted as two operations (GOP/s).</summary>
+    public static double Flops(string shape)
     {
-        public Config() => AddColumn(new OpsColumn());
-    }
-
-    /// <summary>2·M·N·K over the mean time: GFLOP/s for fp32, GOP/s (int8 multiply-adds) for int8.</summary>
-    private sealed class OpsColumn : IColumn
-    {
-        public string Id => nameof(OpsColumn);
-        public string ColumnName => "G(FL)OP/s";
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => "2·M·N·K per mean time, in billions per second";
-
-        public bool IsAvailable(Summary summary) => true;
-
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            var meanNs = summary[benchmarkCase]?.ResultStatistics?.Mean;
-            var d = ((string)benchmarkCase.Parameters["Shape"]).Split('x').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-            // Operations per nanosecond are billions per second.
-            return meanNs is > 0 ? (2 * d[0] * d[1] * d[2] / meanNs.Value).ToString("N1", CultureInfo.InvariantCulture) : "-";
-        }
+        var d = shape.Split('x').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        return 2 * d[0] * d[1] * d[2];
     }
 }

@@ -43,7 +43,8 @@ internal sealed class QbertHeader
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 throw new QbertFormatException(path, null, $"the header is a JSON {Kind(root)}, not an object; {QbertLayout.Recreate}");
-            JsonText.RequireValid(root, path);
+            if (JsonText.FindUndecodable(root, "header", "header.") is var (what, error))
+                throw new QbertFormatException(path, null, $"{what} is not valid UTF-8 or holds a lone surrogate; {QbertLayout.Recreate}", error);
             var fields = Fields(root, path, null, "the header", TopFields);
             var version = ReadVersion(fields, path);
             var metadata = Require(fields, "metadata", JsonValueKind.Object, path, null, "the header");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Bert.Gpu.Quantization.Files;
 
 namespace Bert.Gpu.Model;
 
@@ -15,41 +16,7 @@ internal static class ModelJson
     /// <param name="source">File name for the message.</param>
     public static void RequireValidText(JsonElement root, string source)
     {
-        // JsonDocument's default depth limit (64) bounds the recursion.
-        void Walk(JsonElement element, string where)
-        {
-            switch (element.ValueKind)
-            {
-                case JsonValueKind.Object:
-                    foreach (var property in element.EnumerateObject())
-                    {
-                        var name = Read(() => property.Name, $"a property name in {where}");
-                        Walk(property.Value, where == "the root" ? name : $"{where}.{name}");
-                    }
-                    break;
-                case JsonValueKind.Array:
-                    var index = 0;
-                    foreach (var item in element.EnumerateArray())
-                        Walk(item, $"{where}[{index++}]");
-                    break;
-                case JsonValueKind.String:
-                    Read(element.GetString, $"the string at {where}");
-                    break;
-            }
-        }
-
-        string Read(Func<string?> read, string what)
-        {
-            try
-            {
-                return read() ?? "";
-            }
-            catch (InvalidOperationException e)
-            {
-                throw new ModelFormatException(source, $"{what} is not valid text: invalid UTF-8, or a \\u escape of half a surrogate pair ({e.Message.TrimEnd('.')}); the file is corrupt or not UTF-8.", e);
-            }
-        }
-
-        Walk(root, "the root");
+        if (JsonText.FindUndecodable(root, "the root", "") is var (what, e))
+            throw new ModelFormatException(source, $"{what} is not valid text: invalid UTF-8, or a \\u escape of half a surrogate pair ({e.Message.TrimEnd('.')}); the file is corrupt or not UTF-8.", e);
     }
 }
