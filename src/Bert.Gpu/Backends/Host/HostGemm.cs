@@ -30,13 +30,9 @@ internal static unsafe class HostGemm
         if (rows == 0)
             return;
 
-        var rowBlocks = (rows + RowsPerTask - 1) / RowsPerTask;
-        // Small batches have few row blocks: split the panels too so every thread has work.
-        var panelGroups = Math.Clamp(4 * threads / rowBlocks, 1, w.Panels);
-        var panelsPerGroup = (w.Panels + panelGroups - 1) / panelGroups;
-        panelGroups = (w.Panels + panelsPerGroup - 1) / panelsPerGroup;
-
-        Parallel.For(0, rowBlocks * panelGroups, new ParallelOptions { MaxDegreeOfParallelism = threads }, task =>
+        var tasks = GemmTasks.For(rows, RowsPerTask, w.Panels, threads);
+        var (panelGroups, panelsPerGroup) = (tasks.PanelGroups, tasks.PanelsPerGroup);
+        Parallel.For(0, tasks.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, task =>
         {
             var rowStart = task / panelGroups * RowsPerTask;
             var rowEnd = Math.Min(rows, rowStart + RowsPerTask);

@@ -48,17 +48,12 @@ internal static unsafe class HostInt8Gemm
         if (rows == 0)
             return;
 
-        var rowBlocks = (rows + RowsPerTask - 1) / RowsPerTask;
-        // Small batches have few row blocks: split the panels too so every thread has work (each group re-quantizes its
-        // rows, which costs 1/N of the block's multiply-adds).
-        var panelGroups = Math.Clamp(4 * threads / rowBlocks, 1, w.Panels);
-        var panelsPerGroup = (w.Panels + panelGroups - 1) / panelGroups;
-        panelGroups = (w.Panels + panelsPerGroup - 1) / panelsPerGroup;
+        var tasks = GemmTasks.For(rows, RowsPerTask, w.Panels, threads);
 
         fixed (float* px = x, pr = residual, py = y)
         {
-            var job = new Job(px, rows, w, quantization, activation, pr, py, path, panelGroups, panelsPerGroup);
-            Parallel.For(0, rowBlocks * panelGroups, new ParallelOptions { MaxDegreeOfParallelism = threads }, job.Run);
+            var job = new Job(px, rows, w, quantization, activation, pr, py, path, tasks.PanelGroups, tasks.PanelsPerGroup);
+            Parallel.For(0, tasks.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, job.Run);
         }
     }
 
