@@ -2,8 +2,8 @@ using BenchmarkDotNet.Running;
 using Bert.Gpu.Bench;
 
 // `e2e …` compares the whole encoder with ONNX Runtime, `scheduler …` the batch scheduler with fixed padded batches,
-// `int8 …` our int8 and fp32 with ORT's (bench/int8/compare.sh runs it with `export-onnx` and `corpus`); anything else
-// goes to BenchmarkDotNet.
+// `int8 …` our int8 and fp32 with ORT's (bench/int8/compare.sh runs it with `export-onnx` and `corpus`), `profile …` the
+// time per op, `cls …` the CLS-only last layer against the whole one; anything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
     "e2e" => EndToEndComparison.Run(args[1..]),
@@ -11,6 +11,7 @@ return args.FirstOrDefault() switch
     "int8" => Int8Comparison.Run(args[1..]),
     "export-onnx" => ExportOnnx(args[1..]),
     "profile" => OpProfile.Run(args[1..]),
+    "cls" => ClsOnlyComparison.Run(args[1..]),
     "corpus" => WriteCorpus(args[1..]),
     _ => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).Any() ? 0 : 1,
 };

@@ -54,10 +54,24 @@ public sealed class BertEncoder : IDisposable
     public ILinearInputObserver? InputObserver { get; set; }
 
     /// <summary>
+    /// When the pooling is <see cref="PoolingMode.Cls"/>, <see cref="Embed"/> runs the last layer's attention output
+    /// and feed-forward for each sequence's first token only (its queries, keys and values, and so its attention, still
+    /// for every token): nothing else of the last layer reaches a CLS embedding, and every op works row by row, so the
+    /// result is the same. True by default; false runs the whole last layer (for comparison).
+    /// </summary>
+    public bool ClsOnlyLastLayer { get; set; } = true;
+
+    /// <summary>
     /// Runs the encoder; returns the last hidden state <c>[TotalTokens, hidden]</c>, a workspace buffer that stays
     /// valid until the next call.
     /// </summary>
-    public IDeviceBuffer Forward(DeviceBatch batch)
+    public IDeviceBuffer Forward(DeviceBatch batch) => Forward(batch, clsOnly: false);
+
+    /// <summary>
+    /// As <see cref="Forward(DeviceBatch)"/>; with <paramref name="clsOnly"/> the result is the last layer's output for
+    /// each sequence's first token only, <c>[Sequences, hidden]</c>.
+    /// </summary>
+    private IDeviceBuffer Forward(DeviceBatch batch, bool clsOnly)
     {
         var c = _config;
         var tokens = batch.TotalTokens;
@@ -70,6 +84,8 @@ public sealed class BertEncoder : IDisposable
             Observe(i, LinearUnit.Qkv, w.Hidden, tokens, c.HiddenSize);
             _backend.Linear(w.Hidden, tokens, layer.Qkv, Activation.None, null, w.Qkv);
             _backend.Attention(batch, w.Qkv, c.NumHeads, c.HeadDim, w.Context);
+            if (clsOnly && i == _layers.Length - 1)
+                return ClsRowsOfLastLayer(batch, layer);
             Observe(i, LinearUnit.AttentionOutput, w.Context, tokens, c.HiddenSize);
             _backend.Linear(w.Context, tokens, layer.AttentionOutput, Activation.None, w.Hidden, w.Attended);
             _backend.LayerNorm(w.Attended, tokens, c.HiddenSize, layer.AttentionNormGamma, layer.AttentionNormBeta, c.LayerNormEps);
@@ -79,6 +95,28 @@ public sealed class BertEncoder : IDisposable
             _backend.Linear(w.Intermediate, tokens, layer.Output, Activation.None, w.Attended, w.Hidden);
             _backend.LayerNorm(w.Hidden, tokens, c.HiddenSize, layer.OutputNormGamma, layer.OutputNormBeta, c.LayerNormEps);
         }
+        return w.Hidden;
+    }
+
+    /// <summary>
+    /// The rest of the last layer on each sequence's first row: CLS pooling gathers the first rows of the context and of
+    /// the layer's input (the residual), and the attention output, LayerNorms and feed-forward run on those
+    /// <c>Sequences</c> rows. The workspace's free buffers hold them: the context is gathered into Attended, the
+    /// residual into Qkv (no longer read), then Context and Hidden are free for the results.
+    /// </summary>
+    private IDeviceBuffer ClsRowsOfLastLayer(DeviceBatch batch, LayerWeights layer)
+    {
+        var (c, w, rows, last) = (_config, _workspace, batch.Sequences, _layers.Length - 1);
+        _backend.Pool(batch, w.Context, c.HiddenSize, PoolingMode.Cls, w.Attended);
+        _backend.Pool(batch, w.Hidden, c.HiddenSize, PoolingMode.Cls, w.Qkv);
+        Observe(last, LinearUnit.AttentionOutput, w.Attended, rows, c.HiddenSize);
+        _backend.Linear(w.Attended, rows, layer.AttentionOutput, Activation.None, w.Qkv, w.Context);
+        _backend.LayerNorm(w.Context, rows, c.HiddenSize, layer.AttentionNormGamma, layer.AttentionNormBeta, c.LayerNormEps);
+        Observe(last, LinearUnit.Intermediate, w.Context, rows, c.HiddenSize);
+        _backend.Linear(w.Context, rows, layer.Intermediate, Activation.Gelu, null, w.Intermediate);
+        Observe(last, LinearUnit.Output, w.Intermediate, rows, c.IntermediateSize);
+        _backend.Linear(w.Intermediate, rows, layer.Output, Activation.None, w.Context, w.Hidden);
+        _backend.LayerNorm(w.Hidden, rows, c.HiddenSize, layer.OutputNormGamma, layer.OutputNormBeta, c.LayerNormEps);
         return w.Hidden;
     }
 
@@ -106,6 +144,14 @@ public sealed class BertEncoder : IDisposable
     {
         CheckOutput(output, batch.Sequences);
         using var device = Upload(batch);
+        if (pooling == PoolingMode.Cls && ClsOnlyLastLayer)
+        {
+            var first = Forward(device, clsOnly: true);
+            if (normalize)
+                _backend.L2Normalize(first, batch.Sequences, HiddenSize);
+            _backend.Download(first, output[..(batch.Sequences * HiddenSize)]);
+            return;
+        }
         var hidden = Forward(device);
         if (_pooled is null || _pooled.Length < batch.Sequences * HiddenSize)
         {

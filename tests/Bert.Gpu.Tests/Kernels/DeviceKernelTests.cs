@@ -89,6 +89,19 @@ public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper 
     }
 
     [SkippableFact]
+    public void ClsOnlyLastLayerGivesTheWholeLayersEmbeddings()
+    {
+        var backend = device.Require();
+        var model = TinyBert.Create(7, TinyBert.MiniLmShape);
+        int[] lengths = [128, 64, 17, 1];
+        var whole = Encoder.ClsOnlyLastLayerTests.Embed(backend, model, lengths, clsOnly: false);
+        var cut = Encoder.ClsOnlyLastLayerTests.Embed(backend, model, lengths, clsOnly: true);
+        var difference = Reference.MaxAbsDiff(whole, cut);
+        output.WriteLine($"CLS-only last layer at MiniLM shape on {backend.DeviceName}: max |Δ| to the whole layer {difference:g3}");
+        Assert.True(difference == 0, $"max |Δ| = {difference}: every op works row by row, so the cut must not change a bit");
+    }
+
+    [SkippableFact]
     public void AttentionSurvivesLogitsBeyondExpRange() =>
         Check(b => AdversarialNumerics.AttentionLogitsBeyondExpRange(b, OpTolerance));
 
