@@ -7,7 +7,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace Bert.Gpu.Bench;
 
 /// <summary>
-/// <c>e2e</c>: tokens/s of the host backend against ONNX Runtime (CPU execution provider, all cores) on the same
+/// <c>e2e [--max-length N] [--no-shapes]</c>: tokens/s of the host backend against ONNX Runtime (CPU execution provider, all cores) on the same
 /// model.onnx and the same pre-tokenized real corpus, encoder + pooling (+ L2 normalization) timed, median of several runs. ORT is
 /// given padded batches of 32 both in input order and sorted by length (its best case).
 /// </summary>
@@ -34,6 +34,8 @@ internal static class EndToEndComparison
         Row($"Bert.Gpu {backend.DeviceName}, packed batches ≤ {embedder.MaxBatchTokens} tokens", ours);
         Row("ONNX Runtime 1.31.1 CPU, batches of 32 in input order, padded", ortInOrder);
         Row("ONNX Runtime 1.31.1 CPU, batches of 32 sorted by length, padded", ortSorted);
+        if (Array.IndexOf(args, "--no-shapes") < 0)
+            FixedShapeTable.Print(model, session, repeats);
         return 0;
 
         void Row(string name, double seconds) =>

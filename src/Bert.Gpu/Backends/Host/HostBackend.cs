@@ -22,7 +22,7 @@ public sealed class HostBackend : IComputeBackend
         _threads = threads == 0 ? Environment.ProcessorCount : threads;
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
         var simd = Fma.IsSupported && Avx2.IsSupported ? "AVX2+FMA" : Vector256.IsHardwareAccelerated ? "AVX" : "no SIMD";
-        DeviceName = $"host ({_threads} threads, {simd}, {HostInt8Paths.Name(HostInt8Gemm.Path)})";
+        DeviceName = $"host ({_threads} thread{(_threads == 1 ? "" : "s")}, {simd}, {HostInt8Paths.Name(HostInt8Gemm.Path)})";
     }
 
     /// <inheritdoc />

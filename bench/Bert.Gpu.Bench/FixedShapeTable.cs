@@ -1,0 +1,56 @@
+using Bert.Gpu.Backends.Host;
+using Bert.Gpu.Model;
+using Bert.Gpu.Tokenization;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Bert.Gpu.Bench;
+
+/// <summary>
+/// Fixed batch × length shapes (no padding on either side: every sequence has the same length), ours and ONNX
+/// Runtime's tokens/s, GFLOP/s and the share of the FMA peak (<see cref="FmaPeak"/>). FLOPs of one sequence of L tokens:
+/// layers × (2·L·(4·H² + 2·H·I) for the linears + 4·L²·H for the attention's two products); pooling and the
+/// LayerNorms are not counted.
+/// </summary>
+internal static class FixedShapeTable
+{
+    private static readonly (int Batch, int Length)[] Shapes = [(32, 128), (1, 128), (8, 512)];
+
+    public static void Print(BertModel model, InferenceSession session, int repeats)
+    {
+        var (peak, isa, gigaHertz) = FmaPeak.Measure();
+        var c = model.Config;
+        Console.WriteLine();
+        Console.WriteLine($"fixed shapes, random ids; FMA peak {peak:F0} GFLOP/s = {Environment.ProcessorCount} cores × 2 FMA pipes × " +
+                          $"{(isa == "AVX-512" ? 16 : 8)} lanes × 2 × {gigaHertz:F2} GHz (measured), {isa}");
+        Console.WriteLine("| batch × length | engine | ms / batch | tokens/s | GFLOP/s | % of peak |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        using var backend = new HostBackend();
+        using var embedder = new Embedder(model, backend);
+        foreach (var (batch, length) in Shapes)
+        {
+            if (length > c.MaxPositionEmbeddings)
+                continue;
+            var random = new Random(length);
+            var sequences = Enumerable.Range(0, batch).Select(_ => new TokenizedText(
+                Enumerable.Range(0, length).Select(i => i == 0 ? 101 : i == length - 1 ? 102 : random.Next(1000, c.VocabSize)).ToArray(),
+                new int[length])).ToArray();
+            var flops = batch * (double)c.NumLayers * (2.0 * length * (4.0 * c.HiddenSize * c.HiddenSize + 2.0 * c.HiddenSize * c.IntermediateSize)
+                                                        + 4.0 * length * length * c.HiddenSize);
+            // Enough calls per timing for ~0.3 s, so the single-sequence shape is not timer noise.
+            var calls = Math.Max(1, (int)(0.3 / (flops / (peak * 1e9) / 0.5)));
+            var ours = Timing.Median(repeats, () =>
+            {
+                for (var i = 0; i < calls; i++)
+                    embedder.EmbedAsync(sequences).GetAwaiter().GetResult();
+            }) / calls;
+            var ort = Timing.Median(repeats, () =>
+            {
+                for (var i = 0; i < calls; i++)
+                    OnnxRuntimeBatch.Pooled(session, sequences, c.HiddenSize, model.DefaultPooling);
+            }) / calls;
+            foreach (var (engine, seconds) in new[] { ($"Bert.Gpu {backend.DeviceName}", ours), ("ONNX Runtime 1.31.1 CPU", ort) })
+                Console.WriteLine($"| b{batch} × s{length} | {engine} | {seconds * 1e3:F1} | {batch * length / seconds:F0} | " +
+                                  $"{flops / seconds / 1e9:F1} | {flops / seconds / 1e9 / peak:P0} |");
+        }
+    }
+}
