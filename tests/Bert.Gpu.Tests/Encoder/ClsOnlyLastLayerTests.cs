@@ -52,46 +52,11 @@ public sealed class ClsOnlyLastLayerTests(CpuAccelerator cpu)
     {
         // The point of the cut: the last layer's attention output and FFN see one row per sequence. Counted through the
         // backend: rows given to Linear after the last attention.
-        var counting = new RowCounter(new HostBackend(1));
+        using var host = new HostBackend(1);
+        using var counting = new InstrumentedBackend(host);
         Embed(counting, TinyBert.Create(), Lengths, clsOnly: true);
         var tokens = Lengths.Sum();
         // Layer 0: 4 linears × all tokens; layer 1: Q/K/V on all tokens, then 3 linears on 5 first tokens.
         Assert.Equal(4 * tokens + tokens + 3 * Lengths.Length, counting.LinearRows);
-    }
-
-    /// <summary>The host backend, counting the rows every Linear call is given.</summary>
-    private sealed class RowCounter(HostBackend inner) : IComputeBackend
-    {
-        public int LinearRows { get; private set; }
-        public string DeviceName => inner.DeviceName;
-        public IDeviceBuffer Allocate(int length) => inner.Allocate(length);
-        public IDeviceBuffer Upload(ReadOnlySpan<float> values) => inner.Upload(values);
-        public IDeviceBuffer Upload(ReadOnlySpan<int> values) => inner.Upload(values);
-        public bool Supports(LinearFormat format) => inner.Supports(format);
-        public ILinearWeights UploadLinear(LinearLayer layer) => inner.UploadLinear(layer);
-        public void Download(IDeviceBuffer source, Span<float> destination) => inner.Download(source, destination);
-
-        public void EmbedLayerNorm(DeviceBatch batch, IDeviceBuffer wordEmbeddings, IDeviceBuffer positionEmbeddings, IDeviceBuffer typeEmbeddings,
-            IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output) =>
-            inner.EmbedLayerNorm(batch, wordEmbeddings, positionEmbeddings, typeEmbeddings, gamma, beta, hidden, epsilon, output);
-
-        public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y)
-        {
-            LinearRows += rows;
-            inner.Linear(x, rows, weights, activation, residual, y);
-        }
-
-        public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context) =>
-            inner.Attention(batch, qkv, heads, headDim, context);
-
-        public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon) =>
-            inner.LayerNorm(x, rows, width, gamma, beta, epsilon);
-
-        public void Pool(DeviceBatch batch, IDeviceBuffer hidden, int width, PoolingMode mode, IDeviceBuffer output) =>
-            inner.Pool(batch, hidden, width, mode, output);
-
-        public void L2Normalize(IDeviceBuffer x, int rows, int width) => inner.L2Normalize(x, rows, width);
-
-        public void Dispose() => inner.Dispose();
     }
 }

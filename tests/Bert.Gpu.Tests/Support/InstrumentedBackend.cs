@@ -6,7 +6,8 @@ namespace Bert.Gpu.Tests.Support;
 /// <summary>
 /// The host backend with hooks on each forward pass (its first op, the embedding): it records every pass's shape as
 /// the pass starts, can hold passes at a gate (all of them, or all but a counted few) so work piles up in the queue,
-/// lets a test wait until a given number of passes have started, and can fail the next pass.
+/// lets a test wait until a given number of passes have started, can fail the next pass, and counts the rows its
+/// linear layers are given.
 /// </summary>
 internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBackend
 {
@@ -17,6 +18,7 @@ internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBacke
     private readonly List<(int Sequences, int Tokens)> _passes = [];
     private int? _permits; // passes the gate still lets through; null = open
     private int _failNext;
+    private long _linearRows;
 
     /// <summary>Every pass started so far, in the order they started.</summary>
     public IReadOnlyList<(int Sequences, int Tokens)> Passes
@@ -102,8 +104,14 @@ internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBacke
 
     public ILinearWeights UploadLinear(LinearLayer layer) => inner.UploadLinear(layer);
     public void Download(IDeviceBuffer source, Span<float> destination) => inner.Download(source, destination);
-    public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y) =>
+    /// <summary>Rows given to <see cref="Linear"/> so far, over every call.</summary>
+    public long LinearRows => Interlocked.Read(ref _linearRows);
+
+    public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y)
+    {
+        Interlocked.Add(ref _linearRows, rows);
         inner.Linear(x, rows, weights, activation, residual, y);
+    }
     public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context) =>
         inner.Attention(batch, qkv, heads, headDim, context);
     public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon) =>
