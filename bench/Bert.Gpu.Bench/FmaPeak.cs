@@ -9,7 +9,10 @@ namespace Bert.Gpu.Bench;
 /// The fp32 FMA peak the GFLOP/s columns are held to: cores × FMA pipes × lanes × 2 × clock. The clock is measured, not
 /// read from /proc/cpuinfo (which shows the base, 2.45 GHz on machine A, while the cores boost): a chain of dependent
 /// integer adds and xors retires one per cycle on every x86 core, so adds per second on one busy core is its clock.
-/// Two FMA pipes is what current x86 cores have (Zen 2–5, Skylake and later); the lanes are the ISA's.
+/// Two FMA pipes is what current x86 cores have (Zen 2–5, Skylake and later); the lanes are the ISA's. Cores are
+/// <see cref="Environment.ProcessorCount"/>: logical processors, right for machine A (2 vCPUs, no SMT siblings) but
+/// twice the FMA units on an SMT machine. The one-core boost clock may exceed the all-core clock under FMA load,
+/// which would make the % of peak an underestimate.
 /// </summary>
 internal static class FmaPeak
 {

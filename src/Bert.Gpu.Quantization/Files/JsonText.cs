@@ -8,7 +8,7 @@ namespace Bert.Gpu.Quantization.Files;
 /// InvalidOperationException only when one is read, which may be long after the file was opened (the project's fuzz
 /// lane found this in every JSON reader). The one walk behind the <c>.qbert</c> header check and the model files' checks.
 /// </summary>
-public static class JsonText
+internal static class JsonText
 {
     /// <summary>The first string or property name of <paramref name="root"/> that does not decode, or null.</summary>
     /// <param name="root">The parsed document's root.</param>

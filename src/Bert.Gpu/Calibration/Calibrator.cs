@@ -157,7 +157,9 @@ public sealed class Calibrator
     /// <summary>Pooled, normalized rows of <paramref name="texts"/> with <paramref name="model"/>, as the embedder gives them.</summary>
     private float[] Embed(BertModel model, TokenizedText[] texts, ILinearInputObserver? observer)
     {
-        using var encoder = new BertEncoder(model, _backend) { InputObserver = observer };
+        // Observing, the last layer runs whole: with CLS pooling it would otherwise see one row per text, and static
+        // scales fitted to first tokens would clip the other tokens under mean pooling or LastHiddenState.
+        using var encoder = new BertEncoder(model, _backend) { InputObserver = observer, ClsOnlyLastLayer = observer is null };
         var width = model.Config.HiddenSize;
         var rows = new float[texts.Length * width];
         for (var start = 0; start < texts.Length;)

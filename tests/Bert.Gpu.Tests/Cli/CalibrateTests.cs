@@ -37,7 +37,6 @@ public sealed class CalibrateTests(MiniLmFixture fixture) : IClassFixture<MiniLm
         var input = Path.Combine(RepoPaths.Root, "examples", "sentences.txt");
         var embedded = CliRunner.Run("embed", "-i", input, "-o", PathOf("e.npy"), "--model", qbert, "--device", "cpu");
         Assert.True(embedded.ExitCode == 0, embedded.StandardError);
-        Assert.Contains("int8", embedded.StandardError);
 
         var (rows, width, values) = NpyFile.Read(PathOf("e.npy"));
         var texts = File.ReadAllLines(input);
@@ -67,17 +66,19 @@ public sealed class CalibrateTests(MiniLmFixture fixture) : IClassFixture<MiniLm
     [InlineData("--target-cos", "1.5", "--target-cos 1.5: must be in (0, 1]")]
     public void AMistakeIsNamedBeforeAnythingRuns(string option, string value, string expected)
     {
+        var output = PathOf(option == "--output" ? value : "m.qbert");
         var args = new List<string> { "calibrate", "--model", "minilm", "--corpus", Corpus, "--text-field", "text", option,
-            option == "--output" ? PathOf(value) : value };
+            option == "--output" ? output : value };
         if (option != "--output")
-            args.AddRange(["--output", PathOf("m.qbert")]);
+            args.AddRange(["--output", output]);
         if (option == "--target-cos")
             args.AddRange(["--keep-fp32", "auto"]);
         var result = CliRunner.Run([.. args]);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(expected, result.StandardError);
         Assert.DoesNotContain("   at ", result.StandardError);
-        Assert.False(File.Exists(PathOf("m.qbert")));
+        Assert.False(File.Exists(output));
+        Assert.Empty(Directory.GetFileSystemEntries(_dir));
     }
 
     [Fact]

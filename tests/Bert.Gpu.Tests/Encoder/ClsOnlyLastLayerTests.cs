@@ -40,6 +40,18 @@ public sealed class ClsOnlyLastLayerTests(CpuAccelerator cpu)
     }
 
     [Fact]
+    public void TheHostGivesTheWholeLayersEmbeddingsAtMiniLmShape()
+    {
+        // Head dim 32: the tiled attention's vector blocks (TinyBert's head dim 8 runs only their scalar tail).
+        using var host = new HostBackend();
+        var model = TinyBert.Create(7, TinyBert.MiniLmShape);
+        int[] lengths = [128, 64, 17, 1];
+        Assert.Equal(Embed(host, model, lengths, clsOnly: false), Embed(host, model, lengths, clsOnly: true));
+        var int8 = QuantizedModels.AllUnits(model);
+        Assert.Equal(Embed(host, int8, lengths, clsOnly: false), Embed(host, int8, lengths, clsOnly: true));
+    }
+
+    [Fact]
     public void TheEmulatorGivesTheWholeLayersEmbeddings()
     {
         using var ilgpu = new IlgpuBackend(cpu.Accelerator);

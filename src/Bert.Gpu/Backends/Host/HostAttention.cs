@@ -21,6 +21,15 @@ internal static unsafe class HostAttention
 
     public static void Run(float[] qkv, int[] seqStarts, int sequences, int maxLength, int heads, int headDim, float[] context, int threads)
     {
+        // The tiles use raw pointers: every bound they rely on is checked here, once.
+        if (seqStarts.Length < sequences + 1)
+            throw new ArgumentException($"{sequences} sequences need {sequences + 1} starts, got {seqStarts.Length}.", nameof(seqStarts));
+        for (var s = 0; s < sequences; s++)
+            if (seqStarts[s] < 0 || seqStarts[s + 1] < seqStarts[s] || seqStarts[s + 1] - seqStarts[s] > maxLength)
+                throw new ArgumentException($"Sequence {s} spans [{seqStarts[s]}, {seqStarts[s + 1]}), not 0 to {maxLength} tokens in order.", nameof(seqStarts));
+        var tokens = (long)seqStarts[sequences];
+        if (tokens * 3 * heads * headDim > qkv.Length || tokens * heads * headDim > context.Length)
+            throw new ArgumentException($"QKV ({qkv.Length}) or the context ({context.Length}) is too short for {tokens} tokens × {heads}×{headDim}.", nameof(qkv));
         var padded = Pad(maxLength);
         Parallel.For(0, sequences * heads, new ParallelOptions { MaxDegreeOfParallelism = threads },
             () => new Scratch(new float[headDim * padded], new float[QueryTile * padded], new float[QueryTile * headDim], new float[headDim]),

@@ -89,7 +89,7 @@ public sealed class HostBackend : IComputeBackend
                 return;
             case HostInt8LinearWeights w:
                 HostInt8Gemm.Run(input, rows, w, w.Activations, activation,
-                    residual is null ? default : HostBuffer<float>.Of(residual).AsSpan(0, rows * w.OutFeatures), output, _threads);
+                    residual is null ? default : HostBuffer<float>.Of(residual), output, _threads);
                 return;
             default:
                 throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));
