@@ -27,16 +27,18 @@ public sealed class InterruptAndResumeTests : IDisposable
 
     private string PathOf(string name) => Path.Combine(_dir, name);
 
-    private string[] Embed(string output) => ["embed", "--model", _model, "--device", "cpu", "-o", PathOf(output)];
+    private string[] Embed(string output, string? model = null) => ["embed", "--model", model ?? _model, "--device", "cpu", "-o", PathOf(output)];
 
     /// <summary>
     /// Starts a job reading stdin, feeds it 4,096 lines and waits until their first 2,048 rows are in the partial file
     /// (the job keeps up to two more chunks in flight, and now waits for more input); then sends the signals. Deterministic:
     /// nothing depends on how fast the machine is.
     /// </summary>
-    private CliRunner.Result InterruptWhileReading(string output, params string[] signals)
+    private CliRunner.Result InterruptWhileReading(string output, params string[] signals) => InterruptModelWhileReading(_model, output, signals);
+
+    private CliRunner.Result InterruptModelWhileReading(string model, string output, params string[] signals)
     {
-        using var job = CliRunner.Start(defaultSignals: true, [.. Embed(output), "--input", "-"]);
+        using var job = CliRunner.Start(defaultSignals: true, [.. Embed(output, model), "--input", "-"]);
         var stderr = new System.Collections.Concurrent.ConcurrentQueue<string>();
         job.ErrorDataReceived += (_, e) =>
         {
@@ -173,6 +175,31 @@ public sealed class InterruptAndResumeTests : IDisposable
         var resumed = CliRunner.Run([.. Embed("out.npy"), "--input", PathOf("in.txt"), "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.StandardError);
         Assert.Equal(Uninterrupted(), File.ReadAllBytes(PathOf("out.npy")));
+    }
+
+    /// <summary>
+    /// An int8 model is a model of its own: resuming its partial with the fp32 model it came from, or with the same
+    /// .qbert path quantized again (other activation scales), is refused, naming the change.
+    /// </summary>
+    [Fact]
+    public void AResumeWithAnotherQuantizationIsRefused()
+    {
+        var fp32 = Bert.Gpu.Weights.ModelLoader.Load(_model);
+        var qbert = PathOf("m.qbert");
+        Bert.Gpu.Weights.QbertModel.Save(QuantizedModels.AllUnits(fp32), qbert, "fast", fp32.ContentHash, []);
+        var stopped = InterruptModelWhileReading(qbert, "out.npy", "INT");
+        Assert.Equal(130, stopped.ExitCode);
+
+        var withFp32 = CliRunner.Run([.. Embed("out.npy"), "--input", PathOf("in.txt"), "--resume"]);
+        var dynamicOnly = fp32.WithQuantized(QuantizedModels.AllUnits(fp32).Quantized.ToDictionary(kv => kv.Key,
+            kv => kv.Value with { Activations = Bert.Gpu.Quantization.Activations.ActivationQuantization.DynamicPerToken }));
+        Bert.Gpu.Weights.QbertModel.Save(dynamicOnly, qbert, "fast", fp32.ContentHash, []);
+        var requantized = CliRunner.Run([.. Embed("out.npy", qbert), "--input", PathOf("in.txt"), "--resume"]);
+
+        Assert.Equal(2, withFp32.ExitCode);
+        Assert.Contains($"--model was '{qbert}', now '{_model}'", withFp32.StandardError);
+        Assert.Equal(2, requantized.ExitCode);
+        Assert.Contains($"the model '{qbert}' changed", requantized.StandardError);
     }
 
     [Fact]
