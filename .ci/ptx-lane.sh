@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PTX lane: the ILGPU kernels' PTX through NVIDIA's own assembler and disassembler (ptxas / cuobjdump 11.8), without a
-# GPU: tests whose name contains "Ptxas" (today the int8 kernels: dp4a in the loop, no local memory, no spills).
+# GPU: tests whose name contains "Ptxas" (every kernel for sm_80 and sm_90: no spills, no local memory in loops, dp4a in the int8 GEMM).
 # The tools come from Debian 12 non-free's nvidia-cuda-toolkit, downloaded once (84 MB) with a private apt
 # configuration (nothing is installed, the host's sources are untouched) and unpacked with dpkg -x.
 # Usage: .ci/ptx-lane.sh   Environment: BERT_GPU_CUDA_TOOLS (cache folder, default /var/cache/bert-gpu/cuda-11.8).

@@ -160,7 +160,7 @@ public sealed class Int8LinearKernel
         if (CudaAsm.IsSupported)
         {
             // Each out operand is a local ILGPU passes by address, whose stores ptxas keeps: fresh ones, read once per
-            // thread after the loop (the 64-byte stack frame Int8PtxasTests allows), so c00…c33 never touch memory.
+            // thread after the loop (the 64-byte stack frame PtxasTests allows), so c00…c33 never touch memory.
             CudaAsm.Emit("mov.b32 %0, int8acc0;", out int r00); CudaAsm.Emit("mov.b32 %0, int8acc1;", out int r01);
             CudaAsm.Emit("mov.b32 %0, int8acc2;", out int r02); CudaAsm.Emit("mov.b32 %0, int8acc3;", out int r03);
             CudaAsm.Emit("mov.b32 %0, int8acc4;", out int r10); CudaAsm.Emit("mov.b32 %0, int8acc5;", out int r11);

@@ -6,7 +6,7 @@ namespace Bert.Gpu.Tests.Kernels;
 
 /// <summary>
 /// <see cref="Int8LinearKernel"/> on ILGPU's CPU emulator at tiny odd shapes, where it runs the portable byte-by-byte
-/// dot product (the dp4a path is PTX-only: <see cref="Int8PtxasTests"/> and, on a GPU, CudaInt8KernelTests).
+/// dot product (the dp4a path is PTX-only: <see cref="PtxasTests"/> and, on a GPU, CudaInt8KernelTests).
 /// </summary>
 [Trait("Category", "Kernels")]
 [Collection(CpuAcceleratorCollection.Name)]
