@@ -36,10 +36,9 @@ public sealed class CliOpenClTests : IDisposable
     /// <summary>
     /// Int8 MiniLM through the CLI on OpenCL and on the host. Not bit for bit: the backends' fp32 ops round differently
     /// (≤ 1e-4 on the last hidden state), and an activation that lands on the other side of a rounding boundary moves by
-    /// a whole code — with MiniLM's outlier channels setting the per-token scale, a code is coarse. Measured on the host:
-    /// word embeddings perturbed by 5e-7 (relative) moved 3 of 10 example rows, the worst to cos 0.99990. So the
-    /// check is that the backends differ by a small part of what int8 costs against fp32 (measured in the lane: worst
-    /// row cos 0.99962 between backends, where int8 against fp32 is 0.997 on average).
+    /// a whole code — with MiniLM's outlier channels setting the per-token scale, a code is coarse. So the check is that
+    /// the backends differ by a small part of what int8 costs against fp32 (measured in the lane: worst row cos 0.99962
+    /// between backends, where int8 against fp32 is 0.997 on average; docs/QUANTIZATION.md).
     /// </summary>
     [SkippableFact]
     public void AnInt8ModelOnOpenClMatchesTheHostBackend()
