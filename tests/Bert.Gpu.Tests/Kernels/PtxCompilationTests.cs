@@ -20,9 +20,12 @@ namespace Bert.Gpu.Tests.Kernels;
 [Trait("Category", "Kernels")]
 public class PtxCompilationTests(ITestOutputHelper output)
 {
-    public static TheoryData<Type> Kernels =>
+    /// <summary>Every kernel's launcher: the one list the PTX tests here and in <see cref="PtxasTests"/> cover.</summary>
+    internal static readonly Type[] Launchers =
         [typeof(LinearKernel), typeof(AttentionKernel), typeof(LayerNormKernel), typeof(EmbedLayerNormKernel), typeof(PoolKernel), typeof(L2NormalizeKernel),
             typeof(Int8LinearKernel), typeof(QuantizeRowsKernel)];
+
+    public static TheoryData<Type> Kernels => [.. Launchers];
 
     [Theory]
     [MemberData(nameof(Kernels))]

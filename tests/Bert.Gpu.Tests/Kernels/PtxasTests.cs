@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Bert.Gpu.Kernels.Attention;
 using Bert.Gpu.Kernels.Gemm;
-using Bert.Gpu.Kernels.Normalization;
-using Bert.Gpu.Kernels.Pooling;
-using Bert.Gpu.Kernels.Quantization;
 using Xunit.Abstractions;
 
 namespace Bert.Gpu.Tests.Kernels;
@@ -27,21 +23,17 @@ namespace Bert.Gpu.Tests.Kernels;
 [Trait("Category", "Kernels")]
 public class PtxasTests(ITestOutputHelper output)
 {
-    /// <summary>Each kernel × architecture, with its IDP.4A per k-step (0: none allowed) and its stack frame in bytes.</summary>
+    /// <summary>
+    /// Every kernel of <see cref="PtxCompilationTests.Kernels"/> × architecture, with its IDP.4A per k-step (0: none
+    /// allowed) and its stack frame in bytes: none, except the int8 GEMM's 16 dp4a per k-step (the 4×4 tile) whose 16
+    /// ints are read out once.
+    /// </summary>
     public static TheoryData<Type, string, int, int> Cases()
     {
         var data = new TheoryData<Type, string, int, int>();
         foreach (var arch in new[] { "sm_80", "sm_90" })
-        {
-            data.Add(typeof(Int8LinearKernel), arch, 16, 16 * sizeof(int)); // 16 dp4a per k-step (the 4×4 tile); 16 ints read out once
-            data.Add(typeof(QuantizeRowsKernel), arch, 0, 0);
-            data.Add(typeof(LinearKernel), arch, 0, 0);
-            data.Add(typeof(AttentionKernel), arch, 0, 0);
-            data.Add(typeof(LayerNormKernel), arch, 0, 0);
-            data.Add(typeof(EmbedLayerNormKernel), arch, 0, 0);
-            data.Add(typeof(PoolKernel), arch, 0, 0);
-            data.Add(typeof(L2NormalizeKernel), arch, 0, 0);
-        }
+            foreach (var launcher in PtxCompilationTests.Launchers)
+                data.Add(launcher, arch, launcher == typeof(Int8LinearKernel) ? 16 : 0, launcher == typeof(Int8LinearKernel) ? 16 * sizeof(int) : 0);
         return data;
     }
 
