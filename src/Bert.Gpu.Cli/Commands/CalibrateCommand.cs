@@ -111,8 +111,11 @@ internal static class CalibrateCommand
         Console.Error.WriteLine($"int8: mean cosine {result.Quality.MeanCosine:F5}, min {result.Quality.MinCosine:F5}, top-10 overlap {result.Quality.TopTenOverlap:F3}; "
             + $"{result.Units.Count(u => u.Int8)} of {result.Units.Count} units int8");
 
+        // The chosen configuration is one of the compared ones (dynamic scales ignore the method): its result is reused.
+        bool IsChosen((CalibrationMethod Method, ActivationMode Mode) c) =>
+            c.Mode == options.Activations && (c.Mode == ActivationMode.DynamicPerToken || c.Method == options.Method);
         var compared = s.Compare
-            ? Compared.Select(c => (c.Method, c.Mode, Result: calibrator.Run(options with { Method = c.Method, Activations = c.Mode }))).ToList()
+            ? Compared.Select(c => (c.Method, c.Mode, Result: IsChosen(c) ? result : calibrator.Run(options with { Method = c.Method, Activations = c.Mode }))).ToList()
             : [];
         var corpus = new JsonObject
         {

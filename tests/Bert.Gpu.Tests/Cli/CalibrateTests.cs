@@ -59,6 +59,22 @@ public sealed class CalibrateTests(MiniLmFixture fixture) : IClassFixture<MiniLm
         Assert.Equal("svg", XDocument.Load(PathOf("r.svg")).Root!.Name.LocalName);
     }
 
+    [Fact]
+    public void CompareReportsEveryMethod_TheChosenOneAsChosen()
+    {
+        var calibrated = Calibrate(PathOf("m.qbert"), "--compare", "--report", PathOf("r.md"));
+        Assert.True(calibrated.ExitCode == 0, calibrated.StandardError);
+        var rows = File.ReadAllLines(PathOf("r.md")).SkipWhile(l => !l.StartsWith("## Methods compared")).Skip(4)
+            .TakeWhile(l => l.StartsWith('|')).ToArray();
+        Assert.Equal(["static per tensor, minmax", "static per tensor, percentile-99.9", "static per tensor, percentile-99.99",
+            "static per tensor, percentile-99.999", "static per tensor, entropy", "static per tensor, mse", "dynamic per token"],
+            rows.Select(r => r.Split('|')[1].Trim()));
+        // The chosen (default: dynamic) model's held-out quality, as the summary line printed it, is the dynamic row's.
+        var summary = System.Text.RegularExpressions.Regex.Match(calibrated.StandardError, @"int8: mean cosine (\d\.\d{5})");
+        Assert.True(summary.Success, calibrated.StandardError);
+        Assert.StartsWith(summary.Groups[1].Value, rows[^1].Split('|')[3].Trim());
+    }
+
     [Theory]
     [InlineData("--output", "m.bin", "name the output FILE.qbert")]
     [InlineData("--method", "kl", "--method 'kl': choose one of minmax, percentile, entropy, mse")]
