@@ -1,4 +1,5 @@
 using Bert.Gpu.Backends.Host;
+using Bert.Gpu.Backends.Host.Fp32;
 using Bert.Gpu.Model;
 using Bert.Gpu.Tokenization;
 using Microsoft.ML.OnnxRuntime;
@@ -18,14 +19,17 @@ internal static class FixedShapeTable
 
     public static void Print(BertModel model, InferenceSession session, int repeats)
     {
-        var (peak, isa, gigaHertz) = FmaPeak.Measure();
+        using var backend = new HostBackend();
+        // Ours is held to the peak of the path it runs, ONNX Runtime to the best this CPU has (it picks its own ISA).
+        var (peak, isa, gigaHertz) = FmaPeak.Measure(backend.Fp32Path);
+        var (bestPeak, bestIsa, _) = FmaPeak.Measure(HostFp32Paths.Best());
         var c = model.Config;
         Console.WriteLine();
         Console.WriteLine($"fixed shapes, random ids; FMA peak {peak:F0} GFLOP/s = {Environment.ProcessorCount} cores × 2 FMA pipes × " +
-                          $"{(isa == "AVX-512" ? 16 : 8)} lanes × 2 × {gigaHertz:F2} GHz (measured), {isa}");
+                          $"{HostFp32Paths.Lanes(backend.Fp32Path)} lanes × 2 × {gigaHertz:F2} GHz (measured), {isa}" +
+                          (bestIsa == isa ? "" : $"; ONNX Runtime's % is of the {bestIsa} peak, {bestPeak:F0} GFLOP/s"));
         Console.WriteLine("| batch × length | engine | ms / batch | tokens/s | GFLOP/s | % of peak |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|");
-        using var backend = new HostBackend();
         using var embedder = new Embedder(model, backend);
         foreach (var (batch, length) in Shapes)
         {
@@ -49,9 +53,9 @@ internal static class FixedShapeTable
                 for (var i = 0; i < calls; i++)
                     OnnxRuntimeBatch.Pooled(session, sequences, c.HiddenSize, model.DefaultPooling);
             }) / calls;
-            foreach (var (engine, seconds) in new[] { ($"Bert.Gpu {backend.DeviceName}", ours), ("ONNX Runtime 1.31.1 CPU", ort) })
+            foreach (var (engine, seconds, held) in new[] { ($"Bert.Gpu {backend.DeviceName}", ours, peak), ("ONNX Runtime 1.31.1 CPU", ort, bestPeak) })
                 Console.WriteLine($"| b{batch} × s{length} | {engine} | {seconds * 1e3:F1} | {batch * length / seconds:F0} | " +
-                                  $"{flops / seconds / 1e9:F1} | {flops / seconds / 1e9 / peak:P0} |");
+                                  $"{flops / seconds / 1e9:F1} | {flops / seconds / 1e9 / held:P0} |");
         }
     }
 }

@@ -1,3 +1,4 @@
+using Bert.Gpu.Backends.Host.Fp32;
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using Bert.Gpu.Backends;
@@ -46,7 +47,7 @@ public class HostInt8GemmBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public void Fp32() => HostGemm.Run(_x, _rows, _fp32, Activation.None, null, _y, Environment.ProcessorCount);
+    public void Fp32() => HostGemm.Run(_x, _rows, _fp32, Activation.None, null, _y, Environment.ProcessorCount, HostFp32Paths.Selected());
 
     [Benchmark]
     public void Int8() => HostInt8Gemm.Run(_x, _rows, _int8, ActivationQuantization.DynamicPerToken, Activation.None, default, _y,

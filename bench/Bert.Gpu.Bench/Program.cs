@@ -3,7 +3,8 @@ using Bert.Gpu.Bench;
 
 // `e2e …` compares the whole encoder with ONNX Runtime, `scheduler …` the batch scheduler with fixed padded batches,
 // `int8 …` our int8 and fp32 with ORT's (bench/int8/compare.sh runs it with `export-onnx` and `corpus`), `profile …` the
-// time per op, `cls …` the CLS-only last layer against the whole one; anything else goes to BenchmarkDotNet.
+// time per op, `cls …` the CLS-only last layer against the whole one, `gemm …` the fp32 GEMM per ISA path and shape;
+// anything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
     "e2e" => EndToEndComparison.Run(args[1..]),
@@ -12,6 +13,7 @@ return args.FirstOrDefault() switch
     "export-onnx" => ExportOnnx(args[1..]),
     "profile" => OpProfile.Run(args[1..]),
     "cls" => ClsOnlyComparison.Run(args[1..]),
+    "gemm" => GemmTable.Run(args[1..]),
     "corpus" => WriteCorpus(args[1..]),
     _ => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).Any() ? 0 : 1,
 };

@@ -35,6 +35,32 @@ public sealed class OptionErrorTests : IDisposable
         Assert.DoesNotContain("System.", run.StandardError);
     }
 
+    [SkippableTheory]
+    [InlineData("sse", "BERT_GPU_HOST_ISA='sse' names no host path; use avx512, avx2 or portable")]
+    [InlineData("avx512", "BERT_GPU_HOST_ISA=avx512: this CPU cannot run the AVX-512 path natively")]
+    public void AHostPathTheCpuLacks_IsOneLineSayingWhatItHas(string value, string expected)
+    {
+        Skip.If(value == "avx512" && System.Runtime.Intrinsics.X86.Avx512F.IsSupported, "this CPU has AVX-512");
+        var run = CliRunner.RunWith([("BERT_GPU_HOST_ISA", value)], "embed", "--model", _model, "-i", PathOf("in.txt"), "-o", PathOf("out.npy"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith($"error: {expected}", run.StandardError);
+        Assert.Single(run.StandardError.TrimEnd().Split('\n'));
+        Assert.False(File.Exists(PathOf("out.npy")));
+    }
+
+    [SkippableFact]
+    public void TheForcedPortablePath_WritesTheSameRowsAndSaysSo()
+    {
+        Skip.IfNot(System.Runtime.Intrinsics.X86.Fma.IsSupported, "the portable path fuses multiply-adds only where the CPU has FMA");
+        var best = CliRunner.Run("embed", "--model", _model, "-i", PathOf("in.txt"), "-o", PathOf("best.npy"), "--device", "cpu");
+        var portable = CliRunner.RunWith([("BERT_GPU_HOST_ISA", "portable")],
+            "embed", "--model", _model, "-i", PathOf("in.txt"), "-o", PathOf("portable.npy"), "--device", "cpu");
+        Assert.Equal(0, best.ExitCode);
+        Assert.Equal(0, portable.ExitCode);
+        Assert.Contains("portable Vector128", portable.StandardError);
+        Assert.Equal(File.ReadAllBytes(PathOf("best.npy")), File.ReadAllBytes(PathOf("portable.npy")));
+    }
+
     [Fact]
     public void NamesAreReadInAnyCase()
     {

@@ -7,9 +7,12 @@ internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunWith([], args);
+
+    /// <summary>As <see cref="Run"/>, with these environment variables set in the child.</summary>
+    public static Result RunWith((string Name, string Value)[] environment, params string[] args)
     {
-        using var process = Start(args);
+        using var process = Start(defaultSignals: false, environment, args);
         process.StandardInput.Close(); // `--input -` reads an empty input
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -22,14 +25,16 @@ internal static class CliRunner
     }
 
     /// <summary>Starts the program without waiting; the caller writes its input (<c>--input -</c>) and reads or discards its output.</summary>
-    public static Process Start(params string[] args) => Start(defaultSignals: false, args);
+    public static Process Start(params string[] args) => Start(defaultSignals: false, [], args);
 
     /// <summary>
     /// As <see cref="Start(string[])"/>; with <paramref name="defaultSignals"/>, SIGINT and SIGTERM are reset to their
     /// default in the child (coreutils' <c>env --default-signal</c>): a test run started in the background of a
     /// non-interactive shell (some CI runners) inherits SIGINT as ignored, and the program rightly keeps ignoring it.
     /// </summary>
-    public static Process Start(bool defaultSignals, params string[] args)
+    public static Process Start(bool defaultSignals, params string[] args) => Start(defaultSignals, [], args);
+
+    private static Process Start(bool defaultSignals, (string Name, string Value)[] environment, string[] args)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         var start = new ProcessStartInfo(defaultSignals ? "env" : dotnet)
@@ -39,6 +44,8 @@ internal static class CliRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         if (defaultSignals)
         {
             start.ArgumentList.Add("--default-signal=INT,TERM");

@@ -1,29 +1,45 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Bert.Gpu.Backends.Host.Fp32;
 using Bert.Gpu.Backends.Host.Int8;
 using Bert.Gpu.Model;
 
 namespace Bert.Gpu.Backends.Host;
 
 /// <summary>
-/// The encoder's operations in plain .NET on the CPU: multithreaded, AVX2/FMA through <see cref="Vector256"/>.
-/// It is what CPU users run and the reference GPU results are held to.
+/// The encoder's operations in plain .NET on the CPU: multithreaded, with the GEMM micro-kernel of the best ISA this CPU
+/// has (AVX-512, AVX2+FMA, or portable Vector128; <c>BERT_GPU_HOST_ISA</c> forces one). It is what CPU users run and the
+/// reference GPU results are held to.
 /// </summary>
 public sealed class HostBackend : IComputeBackend
 {
     private readonly int _threads;
     private readonly ParallelOptions _parallel;
+    private readonly HostFp32Path _fp32;
+    private readonly HostInt8Path _int8;
 
-    /// <summary>Creates the backend.</summary>
+    /// <summary>Creates the backend on the best GEMM path of this CPU, or the one <c>BERT_GPU_HOST_ISA</c> names.</summary>
     /// <param name="threads">Worker threads; 0 means one per logical processor.</param>
+    /// <exception cref="BackendUnavailableException"><c>BERT_GPU_HOST_ISA</c> names no path, or one this CPU cannot run.</exception>
     public HostBackend(int threads = 0)
+        : this(threads, HostFp32Paths.Selected())
+    {
+    }
+
+    /// <summary>Creates the backend on a given fp32 path (tests run every path; the emulated ones slowly).</summary>
+    internal HostBackend(int threads, HostFp32Path fp32)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         _threads = threads == 0 ? Environment.ProcessorCount : threads;
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
-        var simd = Fma.IsSupported && Avx2.IsSupported ? "AVX2+FMA" : Vector256.IsHardwareAccelerated ? "AVX" : "no SIMD";
-        DeviceName = $"host ({_threads} thread{(_threads == 1 ? "" : "s")}, {simd}, {HostInt8Paths.Name(HostInt8Gemm.Path)})";
+        _fp32 = fp32;
+        // Forcing the portable path forces it for int8 as well: that is what a user checking a CPU without AVX2 expects.
+        _int8 = fp32 == HostFp32Path.Portable ? HostInt8Path.Portable : HostInt8Gemm.Path;
+        DeviceName = $"host ({_threads} thread{(_threads == 1 ? "" : "s")}, {HostFp32Paths.Name(fp32)}, {HostInt8Paths.Name(_int8)})";
     }
+
+    /// <summary>The fp32 GEMM path in use.</summary>
+    internal HostFp32Path Fp32Path => _fp32;
 
     /// <inheritdoc />
     public string DeviceName { get; }
@@ -85,11 +101,11 @@ public sealed class HostBackend : IComputeBackend
         switch (weights)
         {
             case HostLinearWeights w:
-                HostGemm.Run(input, rows, w, activation, residual is null ? null : HostBuffer<float>.Of(residual), output, _threads);
+                HostGemm.Run(input, rows, w, activation, residual is null ? null : HostBuffer<float>.Of(residual), output, _threads, _fp32);
                 return;
             case HostInt8LinearWeights w:
                 HostInt8Gemm.Run(input, rows, w, w.Activations, activation,
-                    residual is null ? default : HostBuffer<float>.Of(residual), output, _threads);
+                    residual is null ? default : HostBuffer<float>.Of(residual), output, _threads, _int8);
                 return;
             default:
                 throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));

@@ -4,7 +4,7 @@ namespace Bert.Gpu.Backends.Host;
 
 /// <summary>
 /// A linear layer packed for <see cref="HostGemm"/>: the output columns in panels of <see cref="PanelWidth"/>, each
-/// panel stored k-major (<c>[k][PanelWidth]</c>) so the micro-kernel streams it with two 8-wide loads per k.
+/// panel stored k-major (<c>[k][PanelWidth]</c>) so every micro-kernel streams it (AVX2: two 8-wide loads per k; AVX-512: one 16-wide load, two panels at a time; portable: four 4-wide loads).
 /// The last panel is zero-padded; the bias is padded alike.
 /// </summary>
 internal sealed class HostLinearWeights : ILinearWeights
