@@ -56,11 +56,11 @@ public sealed class Int8LinearKernel
     /// <param name="bias">Bias <c>[outFeatures]</c>.</param>
     /// <param name="outFeatures">N.</param>
     /// <param name="inFeatures">K, in int8 values (not words), at most <see cref="MaxInFeatures"/>.</param>
-    /// <param name="gelu">Apply the exact GELU after the bias.</param>
+    /// <param name="activation">Applied after the bias: an <see cref="Activations"/> code.</param>
     /// <param name="residual">Added last, <c>[rows, outFeatures]</c>; null for none. May be <paramref name="y"/> itself.</param>
     /// <param name="y">Output <c>[rows, outFeatures]</c>.</param>
     public void Launch(AcceleratorStream stream, ArrayView<int> xq, ArrayView<float> xScale, int rows, ArrayView<int> wq,
-        ArrayView<float> wScale, ArrayView<float> bias, int outFeatures, int inFeatures, bool gelu, ArrayView<float>? residual,
+        ArrayView<float> wScale, ArrayView<float> bias, int outFeatures, int inFeatures, int activation, ArrayView<float>? residual,
         ArrayView<float> y)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -81,17 +81,18 @@ public sealed class Int8LinearKernel
         if (rows == 0)
             return;
 
+        Activations.Check(activation);
         var t = Tiling;
         var config = new KernelConfig(
             new Index2D(KernelLimits.Groups(outFeatures, t.TileN), KernelLimits.Groups(rows, t.TileM)),
             new Index2D(t.ThreadsX, t.ThreadsY));
         // Without a residual the kernel never reads that argument; y stands in so that no view is null.
-        var shape = new Int8LinearShape(rows, outFeatures, words, t.TileK, gelu ? 1 : 0, residual is null ? 0 : 1);
+        var shape = new Int8LinearShape(rows, outFeatures, words, t.TileK, activation, residual is null ? 0 : 1);
         _kernel(stream, config, xq, xScale, wq, wScale, bias, residual ?? y, y, shape);
     }
 
     /// <summary>The scalar arguments; <see cref="Words"/> is K in packed words and <see cref="TileK"/> counts words too.</summary>
-    internal readonly record struct Int8LinearShape(int M, int N, int Words, int TileK, int Gelu, int AddResidual);
+    internal readonly record struct Int8LinearShape(int M, int N, int Words, int TileK, int Activation, int AddResidual);
 
     private static void Kernel(ArrayView<int> xq, ArrayView<float> xScale, ArrayView<int> wq, ArrayView<float> wScale,
         ArrayView<float> bias, ArrayView<float> residual, ArrayView<float> y, Int8LinearShape s)
@@ -228,15 +229,14 @@ public sealed class Int8LinearKernel
         Store(y, wScale, bias, residual, s, rowScale, row, col + 3 * step, v3);
     }
 
-    /// <summary>Dequantizes as <c>(float)acc · (xScale · wScale) + bias</c>, then GELU, then the residual.</summary>
+    /// <summary>Dequantizes as <c>(float)acc · (xScale · wScale) + bias</c>, then the activation, then the residual.</summary>
     private static void Store(ArrayView<float> y, ArrayView<float> wScale, ArrayView<float> bias, ArrayView<float> residual,
         Int8LinearShape s, float rowScale, int row, int col, int acc)
     {
         if (col >= s.N)
             return;
         var v = acc * (rowScale * wScale[col]) + bias[col];
-        if (s.Gelu != 0)
-            v = Gelu.Apply(v);
+        v = Activations.Apply(s.Activation, v);
         var i = row * s.N + col;
         if (s.AddResidual != 0)
             v += residual[i];

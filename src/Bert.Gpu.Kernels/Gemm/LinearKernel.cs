@@ -41,11 +41,11 @@ public sealed class LinearKernel
     /// <param name="bias">Bias <c>[outFeatures]</c>.</param>
     /// <param name="outFeatures">N.</param>
     /// <param name="inFeatures">K.</param>
-    /// <param name="gelu">Apply the exact GELU after the bias.</param>
+    /// <param name="activation">Applied after the bias: an <see cref="Activations"/> code.</param>
     /// <param name="residual">Added last, <c>[rows, outFeatures]</c>; null for none. May be <paramref name="y"/> itself.</param>
     /// <param name="y">Output <c>[rows, outFeatures]</c>; must not overlap <paramref name="x"/>.</param>
     public void Launch(AcceleratorStream stream, ArrayView<float> x, int rows, ArrayView<float> weight, ArrayView<float> bias,
-        int outFeatures, int inFeatures, bool gelu, ArrayView<float>? residual, ArrayView<float> y)
+        int outFeatures, int inFeatures, int activation, ArrayView<float>? residual, ArrayView<float> y)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
@@ -60,17 +60,18 @@ public sealed class LinearKernel
         if (rows == 0)
             return;
 
+        Activations.Check(activation);
         var t = Tiling;
         var config = new KernelConfig(
             new Index2D(KernelLimits.Groups(outFeatures, t.TileN), KernelLimits.Groups(rows, t.TileM)),
             new Index2D(t.ThreadsX, t.ThreadsY));
         // Without a residual the kernel never reads that argument; y stands in so that no view is null.
-        var shape = new LinearShape(rows, outFeatures, inFeatures, t.TileK, gelu ? 1 : 0, residual is null ? 0 : 1);
+        var shape = new LinearShape(rows, outFeatures, inFeatures, t.TileK, activation, residual is null ? 0 : 1);
         _kernel(stream, config, x, weight, bias, residual ?? y, y, shape);
     }
 
     /// <summary>The scalar arguments, in one struct to stay within ILGPU's nine kernel parameters.</summary>
-    internal readonly record struct LinearShape(int M, int N, int K, int TileK, int Gelu, int AddResidual);
+    internal readonly record struct LinearShape(int M, int N, int K, int TileK, int Activation, int AddResidual);
 
     private static void Kernel(ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> residual,
         ArrayView<float> y, LinearShape s)
@@ -149,8 +150,7 @@ public sealed class LinearKernel
         if (col >= s.N)
             return;
         var v = acc + bias[col];
-        if (s.Gelu != 0)
-            v = Gelu.Apply(v);
+        v = Activations.Apply(s.Activation, v);
         var i = row * s.N + col;
         if (s.AddResidual != 0)
             v += residual[i];

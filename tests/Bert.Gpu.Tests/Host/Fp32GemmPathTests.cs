@@ -54,6 +54,23 @@ public class Fp32GemmPathTests(ITestOutputHelper output)
         Assert.True(difference <= 2e-5f, $"max |Δ| = {difference}");
     }
 
+    [Theory]
+    [InlineData(Activation.GeluTanh)]
+    [InlineData(Activation.Relu)]
+    [InlineData(Activation.None)]
+    public void EveryActivationMatchesTheDoubleReference(Activation activation)
+    {
+        var random = new Random((int)activation);
+        const int rows = 29, k = 70, n = 37;
+        var x = Reference.RandomVector(random, rows * k);
+        var w = Reference.RandomVector(random, n * k, 0.3f);
+        var b = Reference.RandomVector(random, n);
+        var r = Reference.RandomVector(random, rows * n);
+        var expected = Reference.Linear(x, rows, w, b, n, activation, r);
+        var difference = Reference.MaxAbsDiff(expected, Linear(HostFp32Paths.Best(), 2, x, rows, w, b, n, activation, r));
+        Assert.True(difference <= 2e-5f, $"{activation}: max |Δ| = {difference}");
+    }
+
     [SkippableFact]
     public void EveryPathGivesTheSameBitsWhereTheCpuHasFma()
     {

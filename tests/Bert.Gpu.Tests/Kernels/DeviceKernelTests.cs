@@ -24,6 +24,8 @@ public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper 
     [InlineData(256, 768, 3072, Activation.None, true)] // BERT-base FFN down + residual
     [InlineData(37, 53, 29, Activation.Gelu, true)] // odd edges
     [InlineData(128, 64, 32, Activation.None, false)] // two row blocks × two K slices: wrong on PoCL with dynamic shared memory
+    [InlineData(256, 3072, 768, Activation.GeluTanh, false)] // ALBERT-base FFN up (gelu_new)
+    [InlineData(37, 53, 29, Activation.Relu, true)] // DistilBERT-style relu, odd edges
     public void LinearMatchesHost(int rows, int outFeatures, int inFeatures, Activation activation, bool residual) =>
         Check(b => BackendParity.Linear(b, device.Host, rows, outFeatures, inFeatures, activation, residual), OpTolerance,
             $"linear {rows}×{outFeatures}×{inFeatures} {activation}{(residual ? " +residual" : "")}");
@@ -34,6 +36,8 @@ public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper 
     [InlineData(256, 384, 1536, Activation.None, true, null)] // MiniLM FFN down + residual
     [InlineData(256, 768, 3072, Activation.None, true, 0.02f)] // BERT-base FFN down + residual, static
     [InlineData(37, 53, 29, Activation.Gelu, true, null)] // odd edges
+    [InlineData(37, 53, 29, Activation.GeluTanh, true, 0.02f)] // gelu_new, static
+    [InlineData(37, 53, 29, Activation.Relu, false, null)] // relu
     public void Int8LinearMatchesHost(int rows, int outFeatures, int inFeatures, Activation activation, bool residual, float? staticScale) =>
         Check(b => BackendParity.Int8Linear(b, device.Host, rows, outFeatures, inFeatures, activation, residual, staticScale), OpTolerance,
             $"int8 linear {rows}×{outFeatures}×{inFeatures} {activation}{(residual ? " +residual" : "")} {(staticScale is { } s ? $"static {s}" : "dynamic")}");

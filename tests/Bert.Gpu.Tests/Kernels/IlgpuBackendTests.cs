@@ -30,6 +30,9 @@ public class IlgpuBackendTests(CpuAccelerator cpu)
         using var host = new HostBackend(threads: 2);
         using var ilgpu = new IlgpuBackend(cpu.Accelerator);
         Assert.True(BackendParity.Linear(ilgpu, host, 37, 53, 29, Activation.Gelu, residual: true) <= 1e-4f);
+        Assert.True(BackendParity.Linear(ilgpu, host, 37, 53, 29, Activation.GeluTanh, residual: true) <= 1e-4f);
+        Assert.True(BackendParity.Linear(ilgpu, host, 9, 30, 70, Activation.Relu, residual: false) <= 1e-4f);
+        Assert.True(BackendParity.Int8Linear(ilgpu, host, 37, 53, 29, Activation.GeluTanh, residual: false, staticScale: null) <= 1e-4f);
         Assert.True(BackendParity.Int8Linear(ilgpu, host, 37, 53, 29, Activation.Gelu, residual: true, staticScale: null) <= 1e-4f);
         Assert.True(BackendParity.Int8Linear(ilgpu, host, 9, 30, 70, Activation.None, residual: false, staticScale: 0.01f) <= 1e-4f);
         Assert.True(BackendParity.Attention(ilgpu, host, [1, 7, 33], 2, 16) <= 1e-4f);

@@ -1,3 +1,4 @@
+using Bert.Gpu.Kernels.Math;
 using Bert.Gpu.Kernels.Gemm;
 using Bert.Gpu.Kernels.Quantization;
 using Bert.Gpu.Tests.Support;
@@ -106,7 +107,7 @@ internal static class Int8Checks
         using var dr = a.Allocate1D(add ?? [0f]);
         using var dy = a.Allocate1D<float>(rows * outFeatures);
         device.Quantize.Launch(device.Stream, dx.View, rows, inFeatures, dq.View, ds.View, staticScale);
-        device.Linear.Launch(device.Stream, dq.View, ds.View, rows, dw.View, dws.View, db.View, outFeatures, inFeatures, gelu,
+        device.Linear.Launch(device.Stream, dq.View, ds.View, rows, dw.View, dws.View, db.View, outFeatures, inFeatures, gelu ? Activations.Gelu : Activations.None,
             add is null ? null : dr.View, dy.View);
         device.Stream.Synchronize();
         var mode = staticScale is { } s ? $"static {s}" : "dynamic";
@@ -160,7 +161,7 @@ internal static class Int8Checks
         // In place: y starts out as the residual and is passed as both.
         using var dy = a.Allocate1D(inPlace && residual is not null ? residual : new float[rows * outFeatures]);
         ArrayView<float>? add = residual is null ? null : inPlace ? dy.View : dr.View;
-        device.Linear.Launch(device.Stream, dx.View, dxs.View, rows, dw.View, dws.View, db.View, outFeatures, inFeatures, gelu, add, dy.View);
+        device.Linear.Launch(device.Stream, dx.View, dxs.View, rows, dw.View, dws.View, db.View, outFeatures, inFeatures, gelu ? Activations.Gelu : Activations.None, add, dy.View);
         device.Stream.Synchronize();
         return dy.GetAsArray1D();
     }

@@ -1,3 +1,4 @@
+using Bert.Gpu.Kernels.Math;
 using Bert.Gpu.Kernels.Gemm;
 using Bert.Gpu.Kernels.Quantization;
 using Xunit.Abstractions;
@@ -59,7 +60,7 @@ public class Int8LinearKernelTests(CpuAccelerator cpu, ITestOutputHelper output)
         using var y = cpu.Accelerator.Allocate1D<float>(15);
         // 29 int8 values take 8 words, not 7 (29 / 4 rounded down).
         var error = Assert.Throws<ArgumentException>(() =>
-            kernel.Launch(cpu.Stream, xq.View, scales.View, 5, wq.View, b.View, b.View, 3, 29, false, null, y.View));
+            kernel.Launch(cpu.Stream, xq.View, scales.View, 5, wq.View, b.View, b.View, 3, 29, Activations.None, null, y.View));
         Assert.Contains("[5, 8] words (29 int8 padded to 32)", error.Message);
     }
 
@@ -72,7 +73,7 @@ public class Int8LinearKernelTests(CpuAccelerator cpu, ITestOutputHelper output)
         // 131,072 · 128² = 2³¹: one more than int32 holds.
         Assert.Equal(131_071, Int8LinearKernel.MaxInFeatures);
         Assert.Throws<ArgumentOutOfRangeException>(() =>
-            kernel.Launch(cpu.Stream, buffer.View, floats.View, 0, buffer.View, floats.View, floats.View, 1, 131_072, false, null, floats.View));
+            kernel.Launch(cpu.Stream, buffer.View, floats.View, 0, buffer.View, floats.View, floats.View, 1, 131_072, Activations.None, null, floats.View));
     }
 
     private Int8Device Device(GemmTiling? tiling = null) =>

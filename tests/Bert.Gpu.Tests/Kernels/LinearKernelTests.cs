@@ -1,3 +1,4 @@
+using Bert.Gpu.Kernels.Math;
 using Bert.Gpu.Kernels.Gemm;
 using Bert.Gpu.Tests.Support;
 
@@ -38,7 +39,7 @@ public class LinearKernelTests(CpuAccelerator cpu)
         using var w = cpu.Accelerator.Allocate1D<float>(6);
         using var b = cpu.Accelerator.Allocate1D<float>(3);
         using var y = cpu.Accelerator.Allocate1D<float>(8);
-        var error = Assert.Throws<ArgumentException>(() => kernel.Launch(cpu.Stream, x.View, 5, w.View, b.View, 3, 2, false, null, y.View));
+        var error = Assert.Throws<ArgumentException>(() => kernel.Launch(cpu.Stream, x.View, 5, w.View, b.View, 3, 2, Activations.None, null, y.View));
         Assert.Contains("[5, 3]", error.Message);
     }
 
@@ -56,7 +57,7 @@ public class LinearKernelTests(CpuAccelerator cpu)
         using var db = cpu.Upload(b);
         using var dr = cpu.Upload(r ?? []);
         using var dy = cpu.Accelerator.Allocate1D<float>(rows * outFeatures);
-        kernel.Launch(cpu.Stream, dx.View, rows, dw.View, db.View, outFeatures, inFeatures, gelu, residual ? dr.View : null, dy.View);
+        kernel.Launch(cpu.Stream, dx.View, rows, dw.View, db.View, outFeatures, inFeatures, gelu ? Activations.Gelu : Activations.None, residual ? dr.View : null, dy.View);
         return (expected, cpu.Download(dy, rows * outFeatures));
     }
 }

@@ -36,8 +36,24 @@ internal static class Reference
         return Math.Exp(-z * z) / (Math.Sqrt(Math.PI) * fraction);
     }
 
+    /// <summary>
+    /// <paramref name="activation"/> in double from its definition: erf GELU by the series, the tanh form with
+    /// <see cref="Math.Tanh"/>, ReLU.
+    /// </summary>
+    public static double Activate(Bert.Gpu.Backends.Activation activation, double x) => activation switch
+    {
+        Bert.Gpu.Backends.Activation.Gelu => Gelu(x),
+        Bert.Gpu.Backends.Activation.GeluTanh => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))),
+        Bert.Gpu.Backends.Activation.Relu => Math.Max(0, x),
+        _ => x,
+    };
+
+    /// <summary>y[r, n] = GELU?(Σ x[r,k]·w[n,k] + b[n]) + residual[r, n].</summary>
+    public static float[] Linear(float[] x, int rows, float[] w, float[] b, int n, bool gelu, float[]? residual) =>
+        Linear(x, rows, w, b, n, gelu ? Bert.Gpu.Backends.Activation.Gelu : Bert.Gpu.Backends.Activation.None, residual);
+
     /// <summary>y[r, n] = act(Σ x[r,k]·w[n,k] + b[n]) + residual[r, n].</summary>
-    public static float[] Linear(float[] x, int rows, float[] w, float[] b, int n, bool gelu, float[]? residual)
+    public static float[] Linear(float[] x, int rows, float[] w, float[] b, int n, Bert.Gpu.Backends.Activation activation, float[]? residual)
     {
         var k = w.Length / n;
         var y = new float[rows * n];
@@ -47,8 +63,7 @@ internal static class Reference
                 double acc = b[j];
                 for (var p = 0; p < k; p++)
                     acc += (double)x[r * k + p] * w[j * k + p];
-                if (gelu)
-                    acc = Gelu(acc);
+                acc = Activate(activation, acc);
                 y[r * n + j] = (float)(acc + (residual?[r * n + j] ?? 0));
             }
         return y;

@@ -1,5 +1,4 @@
 using Bert.Gpu.Backends.Host.Fp32;
-using Bert.Gpu.Kernels.Math;
 using System.Runtime.Intrinsics;
 
 namespace Bert.Gpu.Backends.Host;
@@ -74,7 +73,7 @@ internal static unsafe class HostGemm
     }
 
     /// <summary>
-    /// GELU, then the residual, over a finished block of Y while it is still in cache. Kept out of the micro-kernels:
+    /// The activation, then the residual, over a finished block of Y while it is still in cache. Kept out of the micro-kernels:
     /// a call after their loop (GELU does not inline) makes the JIT spill the accumulators on every iteration.
     /// </summary>
     private static void Epilogue(float* y, float* residual, Activation activation, int n, int rowStart, int rowEnd, int colStart, int colEnd)
@@ -87,14 +86,13 @@ internal static unsafe class HostGemm
             for (; c + 8 <= colEnd; c += 8)
             {
                 var v = Vector256.Load(row + c);
-                if (activation == Activation.Gelu)
-                    v = VectorGelu.Apply(v);
+                v = VectorActivation.Apply(activation, v);
                 if (add != null)
                     v += Vector256.Load(add + c);
                 v.Store(row + c);
             }
             for (; c < colEnd; c++)
-                row[c] = (activation == Activation.Gelu ? Gelu.Apply(row[c]) : row[c]) + (add != null ? add[c] : 0f);
+                row[c] = VectorActivation.Apply(activation, row[c]) + (add != null ? add[c] : 0f);
         }
     }
 }

@@ -133,19 +133,19 @@ public sealed class IlgpuBackend : IComputeBackend
     /// <inheritdoc />
     public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y)
     {
-        var gelu = activation == Activation.Gelu;
+        var code = (int)activation;
         var residualView = residual is null ? (ArrayView<float>?)null : Float(residual, nameof(residual)).View;
         switch (weights)
         {
             case IlgpuLinearWeights w when ReferenceEquals(w.Weight.Owner, _memory):
                 _linear.Launch(_stream, Float(x, nameof(x)).View, rows, w.Weight.View, w.Bias.View, w.OutFeatures, w.InFeatures,
-                    gelu, residualView, Float(y, nameof(y)).View);
+                    code, residualView, Float(y, nameof(y)).View);
                 return;
             case IlgpuInt8LinearWeights w when ReferenceEquals(w.Words.Owner, _memory):
                 var (codes, scales) = Int8Scratch(rows, Int8Packing.Words(w.InFeatures));
                 _quantize.Launch(_stream, Float(x, nameof(x)).View, rows, w.InFeatures, codes, scales, w.Activations.StaticScale);
                 _int8Linear.Launch(_stream, codes, scales, rows, w.Words.View, w.Scales.View, w.Bias.View, w.OutFeatures,
-                    w.InFeatures, gelu, residualView, Float(y, nameof(y)).View);
+                    w.InFeatures, code, residualView, Float(y, nameof(y)).View);
                 return;
             default:
                 throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));

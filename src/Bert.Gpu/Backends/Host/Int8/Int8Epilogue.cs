@@ -14,7 +14,7 @@ internal static unsafe class Int8Epilogue
 {
     /// <summary>
     /// Sums <paramref name="acc"/> <c>[row][PanelWidth]</c> for rows <c>rowStart…</c> (one per scale), into Y
-    /// <c>[·, n]</c> at columns <c>[col, col + cols)</c>. GELU gets its own pass: a call in the dequantizing loop (GELU
+    /// <c>[·, n]</c> at columns <c>[col, col + cols)</c>. The activation gets its own pass: a call in the dequantizing loop (GELU
     /// does not inline) kept every vector on the stack, 1.85 cycles an element with no activation at all.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -27,10 +27,10 @@ internal static unsafe class Int8Epilogue
             {
                 var offset = (long)(rowStart + r) * n + col;
                 var add = residual == null ? null : residual + offset;
-                if (activation == Activation.Gelu)
+                if (activation != Activation.None)
                 {
                     Dequantize(acc, y + offset, null, rowScales[r], scales + col, bias + col, cols);
-                    GeluThenAdd(y + offset, add, cols);
+                    ActivateThenAdd(activation, y + offset, add, cols);
                 }
                 else
                 {
@@ -61,20 +61,20 @@ internal static unsafe class Int8Epilogue
         }
     }
 
-    /// <summary><c>y = GELU(y) (+ r)</c>.</summary>
-    private static void GeluThenAdd(float* y, float* add, int cols)
+    /// <summary><c>y = act(y) (+ r)</c>.</summary>
+    private static void ActivateThenAdd(Activation activation, float* y, float* add, int cols)
     {
         var c = 0;
         for (; c + Vector256<float>.Count <= cols; c += Vector256<float>.Count)
         {
-            var v = VectorGelu.Apply(Vector256.Load(y + c));
+            var v = VectorActivation.Apply(activation, Vector256.Load(y + c));
             if (add != null)
                 v += Vector256.Load(add + c);
             v.Store(y + c);
         }
         for (; c < cols; c++)
         {
-            var g = Gelu.Apply(y[c]);
+            var g = VectorActivation.Apply(activation, y[c]);
             y[c] = add != null ? g + add[c] : g;
         }
     }
