@@ -12,6 +12,7 @@ internal static class FuzzTargets
         InputReaderTargets.Jsonl,
         InputReaderTargets.Csv,
         WeightsTargets.Safetensors,
+        WeightsTargets.Pytorch,
         WeightsTargets.Onnx,
         WeightsTargets.Config,
         TokenizerFilesTargets.Json,

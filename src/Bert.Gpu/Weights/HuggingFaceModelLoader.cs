@@ -1,20 +1,24 @@
 using System.Text.Json;
 using Bert.Gpu.Model;
+using Bert.Gpu.Weights.Pytorch;
 using Bert.Gpu.Weights.Safetensors;
 
 namespace Bert.Gpu.Weights;
 
 /// <summary>
 /// Loads a HuggingFace model directory: <c>config.json</c>, <c>model.safetensors</c> (or a sharded
-/// <c>model.safetensors.index.json</c>), and the tokenizer files, plus sentence-transformers pooling settings when present.
+/// <c>model.safetensors.index.json</c>; without either, PyTorch's <c>pytorch_model.bin</c> or
+/// <c>pytorch_model.bin.index.json</c>), and the tokenizer files, plus sentence-transformers pooling settings when present.
 /// </summary>
 public static class HuggingFaceModelLoader
 {
     private const string WeightsFile = "model.safetensors";
     private const string IndexFile = "model.safetensors.index.json";
+    private const string PytorchFile = "pytorch_model.bin";
+    private const string PytorchIndexFile = "pytorch_model.bin.index.json";
 
     /// <summary>Loads the BERT encoder in <paramref name="directory"/>; F16 and BF16 weights are widened to fp32.</summary>
-    /// <param name="directory">Folder holding <c>config.json</c>, the safetensors weights and <c>vocab.txt</c> or <c>tokenizer.json</c>.</param>
+    /// <param name="directory">Folder holding <c>config.json</c>, the safetensors (or PyTorch) weights and <c>vocab.txt</c> or <c>tokenizer.json</c>.</param>
     /// <exception cref="ModelFormatException">A file is missing, malformed, or does not describe a BERT encoder.</exception>
     public static BertModel Load(string directory)
     {
@@ -34,18 +38,19 @@ public static class HuggingFaceModelLoader
             settings.MaxLength ?? config.MaxPositionEmbeddings);
     }
 
+    // Safetensors first, as transformers prefers it: a folder with both formats holds the same weights twice.
     private static (string Source, IReadOnlyList<string> Files) FindWeights(string directory)
     {
-        var single = Path.Combine(directory, WeightsFile);
-        if (File.Exists(single))
-            return (single, [single]);
-        var index = Path.Combine(directory, IndexFile);
-        if (File.Exists(index))
-            return (index, ReadShardList(index, directory));
-        var hint = File.Exists(Path.Combine(directory, "pytorch_model.bin"))
-            ? " Only safetensors is read; convert pytorch_model.bin (e.g. with transformers: model.save_pretrained(dir, safe_serialization=True))."
-            : "";
-        throw new ModelFormatException(directory, $"no {WeightsFile} or {IndexFile}.{hint}");
+        foreach (var (single, index) in new[] { (WeightsFile, IndexFile), (PytorchFile, PytorchIndexFile) })
+        {
+            var singlePath = Path.Combine(directory, single);
+            if (File.Exists(singlePath))
+                return (singlePath, [singlePath]);
+            var indexPath = Path.Combine(directory, index);
+            if (File.Exists(indexPath))
+                return (indexPath, ReadShardList(indexPath, directory));
+        }
+        throw new ModelFormatException(directory, $"no weights: none of {WeightsFile}, {IndexFile}, {PytorchFile} or {PytorchIndexFile}.");
     }
 
     private static List<string> ReadShardList(string indexPath, string directory)
@@ -70,15 +75,25 @@ public static class HuggingFaceModelLoader
 
     private static void ReadInto(string path, Dictionary<string, FloatTensor> tensors)
     {
+        if (path.EndsWith(".bin", StringComparison.Ordinal))
+        {
+            using var checkpoint = PytorchCheckpoint.Open(path);
+            foreach (var (stored, tensor) in checkpoint.Entries)
+                Add(path, tensors, stored, tensor.Storage.Dtype.IsFloat, () => checkpoint.ReadFloat(stored, tensor));
+            return;
+        }
         using var file = SafetensorsFile.Open(path);
         foreach (var entry in file.Entries)
-        {
-            var name = TensorNaming.Canonical(entry.Name);
-            // Integer bookkeeping buffers (embeddings.position_ids) are skipped; a parameter in an unsupported dtype is an error.
-            if (!SafetensorsDtypes.IsFloat(entry.Dtype) && !TensorNaming.IsParameter(name))
-                continue;
-            if (!tensors.TryAdd(name, file.ReadFloat(entry)))
-                throw new ModelFormatException(path, $"tensor '{name}' is stored twice (with and without the 'bert.' prefix, or in two shards).");
-        }
+            Add(path, tensors, entry.Name, SafetensorsDtypes.IsFloat(entry.Dtype), () => file.ReadFloat(entry));
+    }
+
+    private static void Add(string path, Dictionary<string, FloatTensor> tensors, string stored, bool isFloat, Func<FloatTensor> read)
+    {
+        var name = TensorNaming.Canonical(stored);
+        // Integer bookkeeping buffers (embeddings.position_ids) are skipped; a parameter in an unsupported dtype is an error.
+        if (!isFloat && !TensorNaming.IsParameter(name))
+            return;
+        if (!tensors.TryAdd(name, read()))
+            throw new ModelFormatException(path, $"tensor '{name}' is stored twice (with and without the 'bert.' prefix, or in two shards).");
     }
 }

@@ -8,7 +8,7 @@ public static class ModelLoader
     /// <summary>Loads the model described by <paramref name="spec"/>.</summary>
     /// <param name="spec">
     /// A built-in name (<c>minilm</c>, <c>arctic-xs</c>), a HuggingFace model directory (<c>config.json</c>,
-    /// <c>model.safetensors</c>, <c>vocab.txt</c>), a <c>.onnx</c> file with <c>vocab.txt</c> beside it, or a quantized
+    /// <c>model.safetensors</c> or <c>pytorch_model.bin</c>, <c>vocab.txt</c>), a <c>.onnx</c> file with <c>vocab.txt</c> beside it, or a quantized
     /// <c>.qbert</c> file (<see cref="QbertModel"/>).
     /// </param>
     /// <remarks>A built-in name wins over a folder of the same name in the current directory; write <c>./minilm</c> for the folder.</remarks>
@@ -27,7 +27,7 @@ public static class ModelLoader
         var what = File.Exists(spec) ? "is a file but not an .onnx model" : "does not exist";
         var choices = string.Join("; ", BuiltInModels.All.Select(m => $"'{m.Name}' ({m.Description})"));
         throw new ModelFormatException(spec,
-            $"{what}. Name a built-in model — {choices} — or a HuggingFace model directory (config.json, model.safetensors, vocab.txt), " +
+            $"{what}. Name a built-in model — {choices} — or a HuggingFace model directory (config.json, model.safetensors or pytorch_model.bin, vocab.txt), " +
             "an .onnx file with vocab.txt beside it, or a .qbert file written by calibrate.");
     }
 }

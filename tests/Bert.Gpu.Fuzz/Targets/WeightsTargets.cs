@@ -5,6 +5,7 @@ using Bert.Gpu.Tests.Weights;
 using Bert.Gpu.Tokenization;
 using Bert.Gpu.Weights;
 using Bert.Gpu.Weights.Onnx;
+using Bert.Gpu.Weights.Pytorch;
 using Bert.Gpu.Weights.Safetensors;
 
 namespace Bert.Gpu.Fuzz.Targets;
@@ -19,6 +20,10 @@ internal static class WeightsTargets
     public static FuzzTarget Safetensors { get; } = new("safetensors",
         "bytes -> SafetensorsFile.Open + ReadFloat of every entry (data length = product of the shape), then the whole HF folder load with the tiny model's config.json; only ModelFormatException",
         RunSafetensors);
+
+    public static FuzzTarget Pytorch { get; } = new("pytorch",
+        "bytes as pytorch_model.bin -> PytorchCheckpoint.Open (zip, restricted unpickler, extents) + ReadFloat of every float entry (data length = product of the shape), then the whole HF folder load with the tiny model's config.json; only ModelFormatException",
+        RunPytorch);
 
     public static FuzzTarget Onnx { get; } = new("onnx",
         "bytes -> OnnxModelImporter.Import (protobuf parse, weight mapping, config derivation, BertModel checks); only ModelFormatException",
@@ -51,6 +56,34 @@ internal static class WeightsTargets
                     $"tensor '{entry.Name}' of shape {entry.ShapeText} was read as {tensor.Data.Length} values");
             }
         });
+        LoadFolder(folder);
+    }
+
+    private static void RunPytorch(byte[] input)
+    {
+        var folder = ScratchFolder.Folder("pytorch");
+        var path = Path.Combine(folder, "pytorch_model.bin");
+        File.WriteAllBytes(path, input);
+        Expected.Only<ModelFormatException>(() =>
+        {
+            using var checkpoint = PytorchCheckpoint.Open(path);
+            foreach (var (name, tensor) in checkpoint.Entries)
+            {
+                if (!tensor.Storage.Dtype.IsFloat)
+                    continue;
+                var read = checkpoint.ReadFloat(name, tensor);
+                // Counted without overflow, as for safetensors: the shape's product must not wrap to a small count.
+                var elements = tensor.Shape.Aggregate(BigInteger.One, (n, d) => n * d);
+                PropertyViolation.Check(read.Data.Length == elements && read.Shape.SequenceEqual(tensor.Shape),
+                    $"tensor '{name}' of shape {tensor.ShapeText} was read as {read.Data.Length} values");
+            }
+        });
+        LoadFolder(folder);
+    }
+
+    // The whole HF folder load of whatever weights file the target wrote, with the tiny model's config.json and vocab.txt.
+    private static void LoadFolder(string folder)
+    {
         if (!File.Exists(Path.Combine(folder, "config.json")))
         {
             TinyHuggingFaceModel.WriteConfig(Path.Combine(folder, "config.json"), TinyHuggingFaceModel.Config);

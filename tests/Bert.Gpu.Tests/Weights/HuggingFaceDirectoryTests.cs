@@ -140,11 +140,11 @@ public sealed class HuggingFaceDirectoryTests : IDisposable
     }
 
     [Fact]
-    public void PyTorchCheckpointGetsAConversionHint()
+    public void SafetensorsNamedPytorchModelBinIsReadAsPyTorchAndRefused()
     {
         TinyHuggingFaceModel.Write(_dir);
         File.Move(_dir.File("model.safetensors"), _dir.File("pytorch_model.bin"));
-        Assert.Contains("safe_serialization", LoadFails(_dir.Path).Problem);
+        Assert.Contains("not a PyTorch checkpoint", LoadFails(_dir.File("pytorch_model.bin")).Problem);
     }
 
     [Fact]
