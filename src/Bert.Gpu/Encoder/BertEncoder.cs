@@ -4,15 +4,20 @@ using Bert.Gpu.Model;
 namespace Bert.Gpu.Encoder;
 
 /// <summary>
-/// A BERT encoder (post-LayerNorm, as in the original BERT) on one backend: the fixed sequence of backend operations,
-/// written once for every backend. Not thread-safe: one batch at a time per instance.
+/// A BERT-family encoder (post-LayerNorm, as in the original BERT) on one backend: the fixed sequence of backend
+/// operations, written once for every backend and every family — what differs between families is data in the config:
+/// the embedding width and its projection, the position numbering, the activation, which layer runs when.
+/// Not thread-safe: one batch at a time per instance.
 /// </summary>
 public sealed class BertEncoder : IDisposable
 {
     private readonly IComputeBackend _backend;
     private readonly BertConfig _config;
     private readonly IDeviceBuffer _word, _position, _type, _embedGamma, _embedBeta;
+    private readonly ILinearWeights? _projection;
     private readonly LayerWeights[] _layers;
+    private readonly int[] _schedule;
+    private readonly Activation _activation;
     private readonly Workspace _workspace;
     private IDeviceBuffer? _pooled;
     private float[] _observed = [];
@@ -27,9 +32,14 @@ public sealed class BertEncoder : IDisposable
         _type = backend.Upload(model[BertTensorNames.TokenTypeEmbeddings].Data);
         _embedGamma = backend.Upload(model[BertTensorNames.EmbeddingsLayerNormWeight].Data);
         _embedBeta = backend.Upload(model[BertTensorNames.EmbeddingsLayerNormBias].Data);
+        if (_config.HasEmbeddingProjection)
+            _projection = backend.UploadLinear(new Fp32Linear(model[BertTensorNames.EmbeddingsProjection + ".weight"], model[BertTensorNames.EmbeddingsProjection + ".bias"]));
+        // Shared layers (ALBERT) are uploaded once and run as often as the schedule says.
         _layers = new LayerWeights[_config.NumLayers];
         for (var i = 0; i < _layers.Length; i++)
             _layers[i] = new LayerWeights(model, i, backend);
+        _schedule = [.. _config.Schedule];
+        _activation = FeedForwardActivation(_config.HiddenAct);
         _workspace = new Workspace(backend, _config);
     }
 
@@ -77,20 +87,30 @@ public sealed class BertEncoder : IDisposable
         var tokens = batch.TotalTokens;
         _workspace.Reserve(tokens);
         var w = _workspace;
-        _backend.EmbedLayerNorm(batch, _word, _position, _type, _embedGamma, _embedBeta, c.HiddenSize, c.LayerNormEps, w.Hidden);
-        for (var i = 0; i < _layers.Length; i++)
+        if (_projection is null)
         {
+            _backend.EmbedLayerNorm(batch, _word, _position, _type, _embedGamma, _embedBeta, c.HiddenSize, c.LayerNormEps, w.Hidden);
+        }
+        else
+        {
+            // Narrower embeddings (ALBERT, ELECTRA) are normalized at their own width in Context, then projected.
+            _backend.EmbedLayerNorm(batch, _word, _position, _type, _embedGamma, _embedBeta, c.EmbeddingWidth, c.LayerNormEps, w.Context);
+            _backend.Linear(w.Context, tokens, _projection, Activation.None, null, w.Hidden);
+        }
+        for (var step = 0; step < _schedule.Length; step++)
+        {
+            var i = _schedule[step];
             var layer = _layers[i];
             Observe(i, LinearUnit.Qkv, w.Hidden, tokens, c.HiddenSize);
             _backend.Linear(w.Hidden, tokens, layer.Qkv, Activation.None, null, w.Qkv);
             _backend.Attention(batch, w.Qkv, c.NumHeads, c.HeadDim, w.Context);
-            if (clsOnly && i == _layers.Length - 1)
+            if (clsOnly && step == _schedule.Length - 1)
                 return ClsRowsOfLastLayer(batch, layer);
             Observe(i, LinearUnit.AttentionOutput, w.Context, tokens, c.HiddenSize);
             _backend.Linear(w.Context, tokens, layer.AttentionOutput, Activation.None, w.Hidden, w.Attended);
             _backend.LayerNorm(w.Attended, tokens, c.HiddenSize, layer.AttentionNormGamma, layer.AttentionNormBeta, c.LayerNormEps);
             Observe(i, LinearUnit.Intermediate, w.Attended, tokens, c.HiddenSize);
-            _backend.Linear(w.Attended, tokens, layer.Intermediate, Activation.Gelu, null, w.Intermediate);
+            _backend.Linear(w.Attended, tokens, layer.Intermediate, _activation, null, w.Intermediate);
             Observe(i, LinearUnit.Output, w.Intermediate, tokens, c.IntermediateSize);
             _backend.Linear(w.Intermediate, tokens, layer.Output, Activation.None, w.Attended, w.Hidden);
             _backend.LayerNorm(w.Hidden, tokens, c.HiddenSize, layer.OutputNormGamma, layer.OutputNormBeta, c.LayerNormEps);
@@ -106,14 +126,14 @@ public sealed class BertEncoder : IDisposable
     /// </summary>
     private IDeviceBuffer ClsRowsOfLastLayer(DeviceBatch batch, LayerWeights layer)
     {
-        var (c, w, rows, last) = (_config, _workspace, batch.Sequences, _layers.Length - 1);
+        var (c, w, rows, last) = (_config, _workspace, batch.Sequences, _schedule[^1]);
         _backend.Pool(batch, w.Context, c.HiddenSize, PoolingMode.Cls, w.Attended);
         _backend.Pool(batch, w.Hidden, c.HiddenSize, PoolingMode.Cls, w.Qkv);
         Observe(last, LinearUnit.AttentionOutput, w.Attended, rows, c.HiddenSize);
         _backend.Linear(w.Attended, rows, layer.AttentionOutput, Activation.None, w.Qkv, w.Context);
         _backend.LayerNorm(w.Context, rows, c.HiddenSize, layer.AttentionNormGamma, layer.AttentionNormBeta, c.LayerNormEps);
         Observe(last, LinearUnit.Intermediate, w.Context, rows, c.HiddenSize);
-        _backend.Linear(w.Context, rows, layer.Intermediate, Activation.Gelu, null, w.Intermediate);
+        _backend.Linear(w.Context, rows, layer.Intermediate, _activation, null, w.Intermediate);
         Observe(last, LinearUnit.Output, w.Intermediate, rows, c.IntermediateSize);
         _backend.Linear(w.Intermediate, rows, layer.Output, Activation.None, w.Context, w.Hidden);
         _backend.LayerNorm(w.Hidden, rows, c.HiddenSize, layer.OutputNormGamma, layer.OutputNormBeta, c.LayerNormEps);
@@ -164,17 +184,37 @@ public sealed class BertEncoder : IDisposable
         _backend.Download(_pooled, output[..(batch.Sequences * HiddenSize)]);
     }
 
+    /// <summary>The feed-forward activation a config's <c>hidden_act</c> names (<see cref="BertConfig.Validate"/> admits no other).</summary>
+    internal static Activation FeedForwardActivation(string hiddenAct) =>
+        hiddenAct == "relu" ? Activation.Relu : BertConfig.IsTanhGelu(hiddenAct) ? Activation.GeluTanh : Activation.Gelu;
+
     private DeviceBatch Upload(PackedBatch batch)
     {
-        if (batch.MaxSequenceLength > _config.MaxPositionEmbeddings)
-            throw new ArgumentException($"A sequence of {batch.MaxSequenceLength} tokens exceeds the model's {_config.MaxPositionEmbeddings} positions.", nameof(batch));
+        if (batch.MaxSequenceLength > _config.MaxSequenceLength)
+            throw new ArgumentException($"A sequence of {batch.MaxSequenceLength} tokens exceeds the model's {_config.MaxSequenceLength} positions.", nameof(batch));
         foreach (var id in batch.InputIds)
             if ((uint)id >= (uint)_config.VocabSize)
                 throw new ArgumentException($"Token id {id} is outside the vocabulary of {_config.VocabSize}.", nameof(batch));
         foreach (var type in batch.TypeIds)
             if ((uint)type >= (uint)_config.TypeVocabSize)
                 throw new ArgumentException($"Token type {type} is outside the model's {_config.TypeVocabSize} types.", nameof(batch));
-        return batch.Upload(_backend);
+        return _config.PositionPadId is { } pad ? batch.Upload(_backend, PaddedPositions(batch, pad)) : batch.Upload(_backend);
+    }
+
+    /// <summary>
+    /// RoBERTa's positions (transformers' <c>create_position_ids_from_input_ids</c>): the pad id plus the count of
+    /// non-pad tokens so far, and the pad id itself for a pad token.
+    /// </summary>
+    internal static int[] PaddedPositions(PackedBatch batch, int pad)
+    {
+        var positions = new int[batch.TotalTokens];
+        for (var s = 0; s < batch.Sequences; s++)
+        {
+            var count = 0;
+            for (var t = batch.SeqStarts[s]; t < batch.SeqStarts[s + 1]; t++)
+                positions[t] = batch.InputIds[t] == pad ? pad : pad + ++count;
+        }
+        return positions;
     }
 
     private void CheckOutput(Span<float> output, int rows)
@@ -191,6 +231,7 @@ public sealed class BertEncoder : IDisposable
         _type.Dispose();
         _embedGamma.Dispose();
         _embedBeta.Dispose();
+        _projection?.Dispose();
         foreach (var layer in _layers)
             layer.Dispose();
         _workspace.Dispose();

@@ -60,8 +60,8 @@ public sealed class PackedBatch
     /// <summary>Length of the longest sequence.</summary>
     public int MaxSequenceLength { get; }
 
-    /// <summary>Copies the batch to <paramref name="backend"/>.</summary>
-    public DeviceBatch Upload(IComputeBackend backend) =>
-        new(backend.Upload(InputIds), backend.Upload(TypeIds), backend.Upload(PositionIds), backend.Upload(SeqStarts),
+    /// <summary>Copies the batch to <paramref name="backend"/>, with <paramref name="positionIds"/> in place of <see cref="PositionIds"/> if given (position ids are data: a family numbers them its own way).</summary>
+    public DeviceBatch Upload(IComputeBackend backend, int[]? positionIds = null) =>
+        new(backend.Upload(InputIds), backend.Upload(TypeIds), backend.Upload(positionIds ?? PositionIds), backend.Upload(SeqStarts),
             Sequences, TotalTokens, MaxSequenceLength);
 }

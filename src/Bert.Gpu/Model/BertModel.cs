@@ -36,7 +36,7 @@ public sealed class BertModel
         _quantized = quantized ?? new Dictionary<string, QuantizedLinear>();
         Tokenizer = tokenizer;
         DefaultPooling = defaultPooling;
-        MaxLength = Math.Min(maxLength, config.MaxPositionEmbeddings);
+        MaxLength = Math.Min(maxLength, config.MaxSequenceLength);
         CheckTensors();
     }
 
@@ -115,11 +115,17 @@ public sealed class BertModel
     /// <summary>The tensors the encoder reads, with their shapes.</summary>
     internal static IEnumerable<(string Name, int[] Shape)> EncoderTensors(BertConfig c)
     {
-        yield return (BertTensorNames.WordEmbeddings, [c.VocabSize, c.HiddenSize]);
-        yield return (BertTensorNames.PositionEmbeddings, [c.MaxPositionEmbeddings, c.HiddenSize]);
-        yield return (BertTensorNames.TokenTypeEmbeddings, [c.TypeVocabSize, c.HiddenSize]);
-        yield return (BertTensorNames.EmbeddingsLayerNormWeight, [c.HiddenSize]);
-        yield return (BertTensorNames.EmbeddingsLayerNormBias, [c.HiddenSize]);
+        var e = c.EmbeddingWidth;
+        yield return (BertTensorNames.WordEmbeddings, [c.VocabSize, e]);
+        yield return (BertTensorNames.PositionEmbeddings, [c.MaxPositionEmbeddings, e]);
+        yield return (BertTensorNames.TokenTypeEmbeddings, [c.TypeVocabSize, e]);
+        yield return (BertTensorNames.EmbeddingsLayerNormWeight, [e]);
+        yield return (BertTensorNames.EmbeddingsLayerNormBias, [e]);
+        if (c.HasEmbeddingProjection)
+        {
+            yield return (BertTensorNames.EmbeddingsProjection + ".weight", [c.HiddenSize, e]);
+            yield return (BertTensorNames.EmbeddingsProjection + ".bias", [c.HiddenSize]);
+        }
         for (var layer = 0; layer < c.NumLayers; layer++)
         {
             var p = BertTensorNames.Layer(layer);

@@ -21,6 +21,12 @@ public static class BertTensorNames
     /// <summary>Embedding LayerNorm shift <c>[hidden]</c>.</summary>
     public const string EmbeddingsLayerNormBias = "embeddings.LayerNorm.bias";
 
+    /// <summary>
+    /// The linear unit from the embedding width to the hidden width, <c>.weight</c> <c>[hidden, embedding]</c> and
+    /// <c>.bias</c> (a name of ours: ALBERT's <c>encoder.embedding_hidden_mapping_in</c>, ELECTRA's <c>embeddings_project</c>).
+    /// </summary>
+    public const string EmbeddingsProjection = "embeddings.projection";
+
     /// <summary>Prefix of layer <paramref name="layer"/>'s tensors, e.g. <c>encoder.layer.3.</c>.</summary>
     public static string Layer(int layer) => $"encoder.layer.{layer}.";
 

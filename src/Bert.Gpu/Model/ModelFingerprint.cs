@@ -28,6 +28,10 @@ internal static class ModelFingerprint
         var c = model.Config;
         Text(string.Join(",", c.VocabSize, c.HiddenSize, c.NumLayers, c.NumHeads, c.IntermediateSize, c.MaxPositionEmbeddings,
             c.TypeVocabSize, c.LayerNormEps.ToString("R", CultureInfo.InvariantCulture), c.HiddenAct));
+        // The other families' fields only where they differ from BERT's, so a BERT model's hash is what it always was.
+        if (c.Family != ModelFamily.Bert || c.EmbeddingSize != 0 || c.HasEmbeddingProjection || c.PositionPadId is not null || c.LayerSchedule is not null)
+            Text(string.Join(",", c.Family, c.EmbeddingSize, c.HasEmbeddingProjection, c.PositionPadId?.ToString(CultureInfo.InvariantCulture) ?? "null",
+                string.Join(" ", c.Schedule)));
         var tokenizer = model.Tokenizer;
         var o = tokenizer.Options;
         Text(string.Join(",", o.Lowercase, o.StripAccents?.ToString() ?? "null", o.CleanText, o.HandleChineseChars,

@@ -26,16 +26,18 @@ public static class HuggingFaceModelLoader
         var configPath = Path.Combine(directory, "config.json");
         if (!File.Exists(configPath))
             throw new ModelFormatException(directory, "no config.json: this is not a HuggingFace model directory.");
-        var config = HuggingFaceConfigReader.Read(configPath);
+        var read = HuggingFaceConfigReader.Read(configPath);
+        var config = read.Config;
         var (weightsSource, weightFiles) = FindWeights(directory);
         // The tokenizer first: a missing vocabulary should not cost reading hundreds of megabytes of weights.
         var tokenizer = AdjacentTokenizer.Load(directory, weightsSource);
         var tensors = new Dictionary<string, FloatTensor>(StringComparer.Ordinal);
         foreach (var path in weightFiles)
-            ReadInto(path, tensors);
+            ReadInto(path, read, tensors);
+        read.Family.Complete(tensors, config);
         var settings = SentenceTransformersSettings.Read(directory);
         return BertModelFactory.Create(weightsSource, directory, config, tensors, tokenizer, settings.Pooling,
-            settings.MaxLength ?? config.MaxPositionEmbeddings);
+            settings.MaxLength ?? config.MaxSequenceLength);
     }
 
     // Safetensors first, as transformers prefers it: a folder with both formats holds the same weights twice.
@@ -73,27 +75,26 @@ public static class HuggingFaceModelLoader
         }
     }
 
-    private static void ReadInto(string path, Dictionary<string, FloatTensor> tensors)
+    private static void ReadInto(string path, HuggingFaceConfig config, Dictionary<string, FloatTensor> tensors)
     {
         if (path.EndsWith(".bin", StringComparison.Ordinal))
         {
             using var checkpoint = PytorchCheckpoint.Open(path);
             foreach (var (stored, tensor) in checkpoint.Entries)
-                Add(path, tensors, stored, tensor.Storage.Dtype.IsFloat, () => checkpoint.ReadFloat(stored, tensor));
+                Add(path, tensors, config.Canonical(stored), tensor.Storage.Dtype.IsFloat, () => checkpoint.ReadFloat(stored, tensor));
             return;
         }
         using var file = SafetensorsFile.Open(path);
         foreach (var entry in file.Entries)
-            Add(path, tensors, entry.Name, SafetensorsDtypes.IsFloat(entry.Dtype), () => file.ReadFloat(entry));
+            Add(path, tensors, config.Canonical(entry.Name), SafetensorsDtypes.IsFloat(entry.Dtype), () => file.ReadFloat(entry));
     }
 
-    private static void Add(string path, Dictionary<string, FloatTensor> tensors, string stored, bool isFloat, Func<FloatTensor> read)
+    private static void Add(string path, Dictionary<string, FloatTensor> tensors, string name, bool isFloat, Func<FloatTensor> read)
     {
-        var name = TensorNaming.Canonical(stored);
         // Integer bookkeeping buffers (embeddings.position_ids) are skipped; a parameter in an unsupported dtype is an error.
         if (!isFloat && !TensorNaming.IsParameter(name))
             return;
         if (!tensors.TryAdd(name, read()))
-            throw new ModelFormatException(path, $"tensor '{name}' is stored twice (with and without the 'bert.' prefix, or in two shards).");
+            throw new ModelFormatException(path, $"tensor '{name}' is stored twice (with and without the family's prefix such as 'bert.', under an old and a new name, or in two shards).");
     }
 }

@@ -30,8 +30,11 @@ public static class QbertModel
     /// Writes <paramref name="model"/> to <paramref name="path"/>: its int8 units as codes, every other encoder tensor
     /// as fp32, and <paramref name="quantization"/> (what was done, free-form) beside the source model's name and hash.
     /// </summary>
+    /// <exception cref="ArgumentException">The model is not of the BERT family (the layout stores BERT's config only).</exception>
     public static void Save(BertModel model, string path, string sourceName, string sourceContentHash, JsonObject quantization)
     {
+        if (model.Config.Family != ModelFamily.Bert)
+            throw new ArgumentException($"{sourceName} is a {model.Config.Family} model; .qbert files hold BERT-family models only so far (calibrate a 'bert' model_type).");
         var writer = new QbertWriter();
         var units = new JsonObject();
         var codesOnly = new HashSet<string>();

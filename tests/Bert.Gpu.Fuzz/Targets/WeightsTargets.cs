@@ -98,7 +98,7 @@ internal static class WeightsTargets
         File.WriteAllBytes(path, input);
         Expected.Only<ModelFormatException>(() =>
         {
-            var config = HuggingFaceConfigReader.Read(path);
+            var config = HuggingFaceConfigReader.Read(path).Config;
             config.Validate(path);
             // An infinite epsilon turns every LayerNorm into "output = bias": a config that says so is bad input, not a model.
             PropertyViolation.Check(float.IsFinite(config.LayerNormEps), $"layer_norm_eps read as {config.LayerNormEps}");

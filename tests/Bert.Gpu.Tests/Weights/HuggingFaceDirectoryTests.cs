@@ -118,12 +118,12 @@ public sealed class HuggingFaceDirectoryTests : IDisposable
     }
 
     [Theory]
-    [InlineData("model_type", "roberta", "'roberta'")]
+    [InlineData("model_type", "gpt2", "'gpt2'; the encoders read are bert, distilbert, roberta")]
     [InlineData("model_type", null, "model_type")]
     [InlineData("hidden_size", null, "'hidden_size' is missing")]
     [InlineData("num_attention_heads", "two", "'num_attention_heads'")]
     [InlineData("num_attention_heads", 3, "not a multiple")]
-    [InlineData("hidden_act", "relu", "'relu'")]
+    [InlineData("hidden_act", "swish", "'swish' is not supported; use gelu")]
     public void BadConfigNamesConfigJsonAndTheField(string key, object? value, string expected)
     {
         TinyHuggingFaceModel.Write(_dir, configOverrides: new() { [key] = value });
