@@ -38,6 +38,9 @@ internal static class HuggingFaceConfigReader
             ModelJson.RequireValidText(root, path);
             var json = new ConfigJson(root.Clone(), path);
             var family = EncoderFamilies.For(json.OptionalString("model_type"), path);
+            // relative_key / relative_key_query add learned distance embeddings inside attention: other math, refused.
+            if (json.OptionalString("position_embedding_type") is { } positions and not "absolute")
+                throw new ModelFormatException(path, $"position_embedding_type is '{positions}'; only absolute position embeddings are supported.");
             var config = family.ReadConfig(json);
             config.Validate(path);
             return new HuggingFaceConfig(family, config, json);

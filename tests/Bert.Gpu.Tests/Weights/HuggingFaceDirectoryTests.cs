@@ -124,6 +124,7 @@ public sealed class HuggingFaceDirectoryTests : IDisposable
     [InlineData("num_attention_heads", "two", "'num_attention_heads'")]
     [InlineData("num_attention_heads", 3, "not a multiple")]
     [InlineData("hidden_act", "swish", "'swish' is not supported; use gelu")]
+    [InlineData("position_embedding_type", "relative_key", "'relative_key'; only absolute")]
     public void BadConfigNamesConfigJsonAndTheField(string key, object? value, string expected)
     {
         TinyHuggingFaceModel.Write(_dir, configOverrides: new() { [key] = value });
