@@ -16,4 +16,7 @@ public enum Activation
 
     /// <summary><c>max(0, x)</c>: <c>relu</c>.</summary>
     Relu = Activations.Relu,
+
+    /// <summary><c>tanh(x)</c>: BERT's pooler, RoBERTa's and ALBERT's classifier heads.</summary>
+    Tanh = Activations.Tanh,
 }

@@ -1,4 +1,5 @@
 using Bert.Gpu.Backends;
+using Bert.Gpu.Heads;
 using Bert.Gpu.Model;
 
 namespace Bert.Gpu.Encoder;
@@ -19,6 +20,8 @@ public sealed class BertEncoder : IDisposable
     private readonly int[] _schedule;
     private readonly Activation _activation;
     private readonly Workspace _workspace;
+    private readonly BertModel _model;
+    private readonly Dictionary<TaskHead, HeadWeights> _heads = [];
     private IDeviceBuffer? _pooled;
     private float[] _observed = [];
 
@@ -26,6 +29,7 @@ public sealed class BertEncoder : IDisposable
     public BertEncoder(BertModel model, IComputeBackend backend)
     {
         _backend = backend;
+        _model = model;
         _config = model.Config;
         _word = backend.Upload(model[BertTensorNames.WordEmbeddings].Data);
         _position = backend.Upload(model[BertTensorNames.PositionEmbeddings].Data);
@@ -188,6 +192,48 @@ public sealed class BertEncoder : IDisposable
     internal static Activation FeedForwardActivation(string hiddenAct) =>
         hiddenAct == "relu" ? Activation.Relu : BertConfig.IsTanhGelu(hiddenAct) ? Activation.GeluTanh : Activation.Gelu;
 
+    /// <summary>
+    /// Runs the encoder, then <paramref name="head"/> on the same backend; copies its logits out: <c>[Sequences, Width]</c>
+    /// for a per-sequence head, <c>[TotalTokens, Width]</c> for a per-token one. The head's weights are uploaded on first use.
+    /// </summary>
+    public void Predict(PackedBatch batch, TaskHead head, Span<float> output)
+    {
+        var rows = head.PerSequence ? batch.Sequences : batch.TotalTokens;
+        if (output.Length < (long)rows * head.Width)
+            throw new ArgumentException($"The output holds {output.Length} values; {rows}×{head.Width} are needed.", nameof(output));
+        if (!_heads.TryGetValue(head, out var weights))
+            _heads[head] = weights = new HeadWeights(_model, head, _backend);
+        using var device = Upload(batch);
+        var x = Forward(device);
+        var width = HiddenSize;
+        rows = batch.TotalTokens;
+        using var a = _backend.Allocate(rows * weights.MaxWidth);
+        using var b = _backend.Allocate(rows * weights.MaxWidth);
+        foreach (var step in head.Steps)
+        {
+            var y = ReferenceEquals(x, a) ? b : a;
+            switch (step)
+            {
+                case FirstTokenStep:
+                    _backend.Pool(device, x, width, PoolingMode.Cls, y);
+                    rows = batch.Sequences;
+                    x = y;
+                    break;
+                case LinearStep linear:
+                    var w = weights.Linears[step];
+                    _backend.Linear(x, rows, w, linear.Activation, null, y);
+                    width = w.OutFeatures;
+                    x = y;
+                    break;
+                case LayerNormStep norm:
+                    var (gamma, beta) = weights.Norms[step];
+                    _backend.LayerNorm(x, rows, width, gamma, beta, norm.Epsilon);
+                    break;
+            }
+        }
+        _backend.Download(x, output[..(rows * width)]);
+    }
+
     private DeviceBatch Upload(PackedBatch batch)
     {
         if (batch.MaxSequenceLength > _config.MaxSequenceLength)
@@ -236,5 +282,7 @@ public sealed class BertEncoder : IDisposable
             layer.Dispose();
         _workspace.Dispose();
         _pooled?.Dispose();
+        foreach (var head in _heads.Values)
+            head.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using Bert.Gpu.Backends;
+using Bert.Gpu.Heads;
 using Bert.Gpu.Tokenization;
 
 namespace Bert.Gpu.Model;
@@ -25,10 +26,13 @@ public sealed class BertModel
     /// Linear units stored in int8, by <see cref="BertTensorNames.Unit"/> name; their fp32 weights may be absent from
     /// <paramref name="tensors"/> (their biases may not). Null: none.
     /// </param>
+    /// <param name="heads">What the checkpoint's config says about its task head; null: none.</param>
     /// <exception cref="ModelFormatException">A tensor is missing, has the wrong shape, or holds NaN or Inf.</exception>
     public BertModel(string name, BertConfig config, IReadOnlyDictionary<string, FloatTensor> tensors,
-        BertTokenizer tokenizer, PoolingMode defaultPooling, int maxLength, IReadOnlyDictionary<string, QuantizedLinear>? quantized = null)
+        BertTokenizer tokenizer, PoolingMode defaultPooling, int maxLength, IReadOnlyDictionary<string, QuantizedLinear>? quantized = null,
+        HeadSettings? heads = null)
     {
+        Heads = heads ?? HeadSettings.None;
         config.Validate(name);
         Name = name;
         Config = config;
@@ -55,6 +59,56 @@ public sealed class BertModel
     /// <summary>Default maximum sequence length in tokens, special tokens included.</summary>
     public int MaxLength { get; }
 
+    /// <summary>What the checkpoint's config says about its task head.</summary>
+    public HeadSettings Heads { get; }
+
+    /// <summary>
+    /// The task head of kind <paramref name="kind"/> (by default the one <c>architectures</c> names), read from this
+    /// checkpoint's own tensors in its family's layout (<see cref="HeadRecipes"/>), every tensor checked for shape.
+    /// </summary>
+    /// <exception cref="ModelFormatException">No kind is named and the config names none, or the head's tensors are missing or misshapen (named).</exception>
+    public TaskHead Head(HeadKind? kind = null)
+    {
+        var chosen = kind ?? Heads.Kind ?? throw new ModelFormatException(Name,
+            $"its config names no task head (architectures: {Heads.Architecture ?? "none"}); this checkpoint is an encoder only.");
+        var steps = Bert.Gpu.Heads.HeadRecipes.Steps(chosen, Config);
+        var width = Config.HiddenSize;
+        foreach (var step in steps)
+        {
+            switch (step)
+            {
+                case LinearStep linear:
+                    var w = HeadTensor(linear.Weight, chosen);
+                    if (w.Shape.Length != 2 || w.Shape[1] != width)
+                        throw new ModelFormatException(Name, $"the {chosen} head's '{linear.Weight}' is {w.ShapeText}; expected [out, {width}].");
+                    width = w.Shape[0];
+                    if (!HeadTensor(linear.Bias, chosen).HasShape(width))
+                        throw new ModelFormatException(Name, $"the {chosen} head's '{linear.Bias}' is {this[linear.Bias].ShapeText}; expected [{width}].");
+                    break;
+                case LayerNormStep norm:
+                    if (!HeadTensor(norm.Gamma, chosen).HasShape(width) || !HeadTensor(norm.Beta, chosen).HasShape(width))
+                        throw new ModelFormatException(Name, $"the {chosen} head's LayerNorm '{norm.Gamma}' / '{norm.Beta}' is not [{width}].");
+                    break;
+            }
+        }
+        var labels = chosen is HeadKind.SequenceClassification or HeadKind.TokenClassification ? Heads.Labels : [];
+        if (labels.Count > 0 && labels.Count != width)
+            throw new ModelFormatException(Name, $"config.json names {labels.Count} labels (id2label / num_labels) but the {chosen} head outputs {width}.");
+        var scores = chosen switch
+        {
+            HeadKind.SequenceClassification when Heads.ProblemType == "regression" => ScoreFunction.None,
+            HeadKind.SequenceClassification when Heads.ProblemType == "multi_label_classification" || width == 1 => ScoreFunction.Sigmoid,
+            HeadKind.QuestionAnswering => ScoreFunction.None,
+            _ => ScoreFunction.Softmax,
+        };
+        return new TaskHead(chosen, Heads.Architecture ?? chosen.ToString(), steps, width, labels, scores);
+    }
+
+    private FloatTensor HeadTensor(string name, HeadKind kind) =>
+        _tensors.TryGetValue(name, out var t)
+            ? t
+            : throw new ModelFormatException(Name, $"has no {kind} head: tensor '{name}' is missing (the checkpoint may be the bare encoder; use one saved from a …For{kind} model).");
+
     /// <summary>All tensors by canonical name.</summary>
     public IReadOnlyDictionary<string, FloatTensor> Tensors => _tensors;
 
@@ -66,7 +120,7 @@ public sealed class BertModel
     /// so trying many quantization plans (calibration's per-layer sensitivity) costs no copies.
     /// </summary>
     public BertModel WithQuantized(IReadOnlyDictionary<string, QuantizedLinear> quantized) =>
-        new(Name, Config, _tensors, Tokenizer, DefaultPooling, MaxLength, quantized);
+        new(Name, Config, _tensors, Tokenizer, DefaultPooling, MaxLength, quantized, Heads);
 
     /// <summary>
     /// Layer <paramref name="layer"/>'s <paramref name="unit"/> as it is to be uploaded: int8 if the model stores it so,

@@ -16,12 +16,14 @@ internal static class BertModelFactory
     /// <param name="maxLength">Default maximum sequence length.</param>
     /// <param name="hint">What to do about a missing tensor, appended to the message.</param>
     /// <param name="quantized">Linear units stored in int8, if any.</param>
+    /// <param name="heads">What the config says about the task head, if anything.</param>
     public static BertModel Create(string weightsSource, string name, BertConfig config, IReadOnlyDictionary<string, FloatTensor> tensors,
-        BertTokenizer tokenizer, PoolingMode pooling, int maxLength, string? hint = null, IReadOnlyDictionary<string, QuantizedLinear>? quantized = null)
+        BertTokenizer tokenizer, PoolingMode pooling, int maxLength, string? hint = null, IReadOnlyDictionary<string, QuantizedLinear>? quantized = null,
+        Heads.HeadSettings? heads = null)
     {
         try
         {
-            return new BertModel(name, config, tensors, tokenizer, pooling, maxLength, quantized);
+            return new BertModel(name, config, tensors, tokenizer, pooling, maxLength, quantized, heads);
         }
         catch (ModelFormatException e) when (e.Source == name)
         {

@@ -36,8 +36,9 @@ public static class HuggingFaceModelLoader
             ReadInto(path, read, tensors);
         read.Family.Complete(tensors, config);
         var settings = SentenceTransformersSettings.Read(directory);
+        var heads = new Heads.HeadSettings(read.Json.Architecture(), read.Json.Labels(defaultCount: 2), read.Json.OptionalString("problem_type"));
         return BertModelFactory.Create(weightsSource, directory, config, tensors, tokenizer, settings.Pooling,
-            settings.MaxLength ?? config.MaxSequenceLength);
+            settings.MaxLength ?? config.MaxSequenceLength, heads: heads);
     }
 
     // Safetensors first, as transformers prefers it: a folder with both formats holds the same weights twice.

@@ -31,9 +31,12 @@ internal sealed class FamilyCheckpoint
 
     public PackedBatch Batch => new(Sequences);
 
-    public static FamilyCheckpoint Load(string name)
+    public static FamilyCheckpoint Load(string name) => Load("families", name);
+
+    /// <summary>A folder of tests/data/families or tests/data/heads (the same layout).</summary>
+    public static FamilyCheckpoint Load(string set, string name)
     {
-        var folder = RepoPaths.Data("families", name);
+        var folder = RepoPaths.Data(set, name);
         using var inputs = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, "inputs.json")));
         var sequences = inputs.RootElement.EnumerateArray()
             .Select(s => new TokenizedText(

@@ -57,6 +57,7 @@ public class Fp32GemmPathTests(ITestOutputHelper output)
     [Theory]
     [InlineData(Activation.GeluTanh)]
     [InlineData(Activation.Relu)]
+    [InlineData(Activation.Tanh)]
     [InlineData(Activation.None)]
     public void EveryActivationMatchesTheDoubleReference(Activation activation)
     {

@@ -62,6 +62,7 @@ public class GeluTests
     [InlineData(Activation.Gelu)]
     [InlineData(Activation.GeluTanh)]
     [InlineData(Activation.Relu)]
+    [InlineData(Activation.Tanh)]
     public void ScalarAndVectorActivationsAgreeWithTheReference(Activation activation)
     {
         var xs = Enumerable.Range(-64, 128).Select(i => i / 8f).ToArray();

@@ -32,6 +32,7 @@ public class IlgpuBackendTests(CpuAccelerator cpu)
         Assert.True(BackendParity.Linear(ilgpu, host, 37, 53, 29, Activation.Gelu, residual: true) <= 1e-4f);
         Assert.True(BackendParity.Linear(ilgpu, host, 37, 53, 29, Activation.GeluTanh, residual: true) <= 1e-4f);
         Assert.True(BackendParity.Linear(ilgpu, host, 9, 30, 70, Activation.Relu, residual: false) <= 1e-4f);
+        Assert.True(BackendParity.Linear(ilgpu, host, 9, 30, 70, Activation.Tanh, residual: true) <= 1e-4f);
         Assert.True(BackendParity.Int8Linear(ilgpu, host, 37, 53, 29, Activation.GeluTanh, residual: false, staticScale: null) <= 1e-4f);
         Assert.True(BackendParity.Int8Linear(ilgpu, host, 37, 53, 29, Activation.Gelu, residual: true, staticScale: null) <= 1e-4f);
         Assert.True(BackendParity.Int8Linear(ilgpu, host, 9, 30, 70, Activation.None, residual: false, staticScale: 0.01f) <= 1e-4f);

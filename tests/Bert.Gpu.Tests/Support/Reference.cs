@@ -45,6 +45,7 @@ internal static class Reference
         Bert.Gpu.Backends.Activation.Gelu => Gelu(x),
         Bert.Gpu.Backends.Activation.GeluTanh => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))),
         Bert.Gpu.Backends.Activation.Relu => Math.Max(0, x),
+        Bert.Gpu.Backends.Activation.Tanh => Math.Tanh(x),
         _ => x,
     };
 

@@ -11,6 +11,7 @@ internal static class VectorActivation
         Activation.Gelu => VectorGelu.Apply(x),
         Activation.GeluTanh => VectorGeluTanh.Apply(x),
         Activation.Relu => Vector256.Max(x, Vector256<float>.Zero),
+        Activation.Tanh => VectorGeluTanh.Tanh(x),
         _ => x,
     };
 
