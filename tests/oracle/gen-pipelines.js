@@ -6,8 +6,8 @@
 //   node gen-pipelines.js              # rewrite the committed files in place
 //   node gen-pipelines.js --out DIR    # write them all flat under DIR instead, to `cmp` with the committed ones
 //
-// Inputs (tests/data/tokenizer): fortunes.jsonl, stress.jsonl (see gen.js), and pipelines/*.spm.json, the
-// SentencePiece models that sentencepiece_models.py trains (pieces, scores, precompiled_charsmap).
+// Inputs (tests/data/tokenizer): fortunes.jsonl, stress.jsonl (see gen.js). The Unigram models are trained on
+// fortunes.jsonl by sentencepiece_models.py (run from here; needs Debian's python3-sentencepiece).
 // Outputs (deterministic: the same inputs and package version give byte-identical files):
 //   tests/data/tokenizer/pipelines/NAME.tokenizer.json   the pipeline, exactly the string HF loaded;
 //   tests/data/tokenizer/pipelines/NAME.jsonl            rows {text, pair?, max_length?, ids, type_ids,
@@ -18,7 +18,9 @@
 //                                                        HF's Oniguruma classifies every code point.
 // NAME: roberta (byte-level BPE trained below on fortunes.jsonl, RoBERTa's pipeline), bytelevel (the same merges in
 // GPT-2's pipeline, fixtures on a sixth of the fortune lines, short pairs only), bert-uncased (offsets of BERT's
-// pipeline on vocab-uncased.txt, as gen.js builds it; only the fixture is written).
+// pipeline on vocab-uncased.txt, as gen.js builds it; only the fixture is written), xlmr (a 4,000-piece SentencePiece
+// Unigram model with nmt_nfkc's precompiled_charsmap in XLM-R's pipeline; xlmr.sentencepiece.jsonl holds
+// SentencePiece's own ids for a quarter of the fortune lines and the stress lines, and whether HF agrees).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -154,6 +156,65 @@ function bertUncasedJson() {
       vocab: Object.fromEntries(vocab.map((token, i) => [token, i])),
     },
   });
+}
+
+// ---- Unigram, from SentencePiece ----------------------------------------------------------------------
+// sentencepiece_models.py trains the models (and encodes texts with SentencePiece for the second opinion).
+function sentencePieceModels(request) {
+  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'spm-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'request.json'), JSON.stringify(request));
+    require('child_process').execFileSync('/usr/bin/python3', [path.join(__dirname, 'sentencepiece_models.py'), path.join(dir, 'request.json'), path.join(dir, 'result.json')], { stdio: 'inherit' });
+    return JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const template = (pieces) => pieces.map(([kind, id, typeId]) => (kind === '$' ? { Sequence: { id, type_id: typeId } } : { SpecialToken: { id, type_id: typeId } }));
+const specialTokens = (vocab, names) => Object.fromEntries(names.map((t) => [t, { id: t, ids: [vocab.indexOf(t)], tokens: [t] }]));
+const addedToken = (vocab, content, lstrip) => ({ id: vocab.indexOf(content), content, single_word: false, lstrip, rstrip: false, normalized: false, special: true });
+
+// xlm-roberta-base's shape (transformers' XLMRobertaConverter): fairseq's <s> <pad> </s> <unk> ahead of the pieces
+// (SentencePiece's own <unk> <s> </s> dropped), <mask> last; Precompiled then Replace(" {2,}"); Metaspace.
+function xlmrJson(model) {
+  const vocab = [['<s>', 0], ['<pad>', 0], ['</s>', 0], ['<unk>', 0], ...model.pieces.slice(3).map(([p, score]) => [p, score]), ['<mask>', 0]];
+  const tokens = vocab.map(([t]) => t);
+  return JSON.stringify({
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [...['<s>', '<pad>', '</s>', '<unk>'].map((t) => addedToken(tokens, t, false)), addedToken(tokens, '<mask>', true)],
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Precompiled', precompiled_charsmap: model.precompiled_charsmap },
+        { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
+      ],
+    },
+    pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: template([['<s>', '<s>', 0], ['$', 'A', 0], ['</s>', '</s>', 0]]),
+      pair: template([['<s>', '<s>', 0], ['$', 'A', 0], ['</s>', '</s>', 0], ['</s>', '</s>', 0], ['$', 'B', 0], ['</s>', '</s>', 0]]),
+      special_tokens: specialTokens(tokens, ['<s>', '</s>']),
+    },
+    decoder: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true },
+    model: { type: 'Unigram', unk_id: 3, vocab, byte_fallback: false },
+  });
+}
+
+// SentencePiece's ids of each text in the XLM-R vocabulary (fairseq's offset: piece k is k + 1, <unk> is 3), next to
+// HF's, as rows {text, ids, agrees}: where SentencePiece agrees with HF, the C# result is checked against both.
+async function sentencePieceRows(tokenizer, texts, spIds) {
+  const rows = [];
+  for (const [i, text] of texts.entries()) {
+    const ids = spIds[i].map((id) => (id === 0 ? 3 : id + 1));
+    tokenizer.disableTruncation();
+    const hf = (await tokenizer.encode(text, null)).getIds().slice(1, -1);
+    rows.push({ text, ids, agrees: hf.length === ids.length && hf.every((id, k) => id === ids[k]) });
+  }
+  return rows;
 }
 
 // ---- fixtures -------------------------------------------------------------------------------------------
@@ -304,6 +365,15 @@ async function main() {
   await writePipeline('roberta', robertaJson(merges), fortunes, stress, 3, true);
   await writePipeline('bytelevel', byteLevelJson(merges), fortunes, stress, 6, false);
   await writePipeline('bert-uncased', bertUncasedJson(), fortunes, stress, 6, false, false);
+  const secondOpinion = [...fortunes.filter((t, i) => i % 4 === 1), ...stress];
+  const models = sentencePieceModels({
+    corpus: fortunes,
+    models: { xlmr: { options: { model_type: 'unigram', vocab_size: 4000, normalization_rule_name: 'nmt_nfkc' } } },
+    encode: { xlmr: secondOpinion },
+  });
+  const xlmr = xlmrJson(models.xlmr);
+  await writePipeline('xlmr', xlmr, fortunes, stress, 3, true);
+  writeJsonl(path.join(pipelineDir, 'xlmr.sentencepiece.jsonl'), await sentencePieceRows(tk.Tokenizer.fromString(xlmr), secondOpinion, models.xlmr.ids));
   fs.writeFileSync(outPath(path.join(repo, 'src', 'Bert.Gpu', 'Tokenization', 'PreTokenizers', 'HfRegexTables.g.cs')), regexTablesCs(probeRegexClasses()));
 }
 

@@ -13,6 +13,7 @@ public sealed class PipelineFixtureTests
     [Theory]
     [InlineData("roberta", 900)]
     [InlineData("bytelevel", 500)]
+    [InlineData("xlmr", 900)]
     public void Pipeline_MatchesHuggingFace(string name, int minimumRows) => AssertRows(name, TokenizerTestData.Pipeline(name), minimumRows);
 
     // BertTokenizer's offsets (its ids are checked on the larger fixture.jsonl too).

@@ -12,8 +12,25 @@ internal static class ModelReader
     public static (ITokenModel Model, int VocabEntries) Read(JsonAt model) => model.Type() switch
     {
         "BPE" => Bpe(model),
+        "Unigram" => Unigram(model),
         _ => throw model.Unsupported("model", Supported),
     };
+
+    private static (ITokenModel, int) Unigram(JsonAt model)
+    {
+        var vocab = new List<(string, double)>();
+        foreach (var entry in model.Require("vocab").Items())
+        {
+            var parts = entry.Items().ToArray();
+            if (parts.Length != 2) throw entry.Error("is not a [piece, score] pair.");
+            vocab.Add((parts[0].AsString(), parts[1].AsDouble()));
+        }
+        var unkId = model.Index("unk_id");
+        if (unkId is { } unk && unk >= vocab.Count)
+            throw model.Require("unk_id").Error($"is {unk}, but model.vocab has only {vocab.Count} pieces.");
+        if (unkId is not null && vocab.Count == 0) throw model.Require("vocab").Error("is empty; a Unigram model with an unk_id needs at least that piece.");
+        return (new UnigramModel(vocab, unkId, model.Bool("byte_fallback", false)), vocab.Count);
+    }
 
     private static (ITokenModel, int) Bpe(JsonAt model)
     {

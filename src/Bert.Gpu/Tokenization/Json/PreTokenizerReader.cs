@@ -5,7 +5,7 @@ namespace Bert.Gpu.Tokenization.Json;
 /// <summary>Reads tokenizer.json's <c>pre_tokenizer</c>, flattening Sequences.</summary>
 internal static class PreTokenizerReader
 {
-    private const string Supported = "ByteLevel, Sequence";
+    private const string Supported = "ByteLevel, Metaspace, WhitespaceSplit, Sequence";
 
     /// <summary>The pre-tokenizers of <paramref name="preTokenizer"/> in the order they run (none for null).</summary>
     public static IReadOnlyList<IPreTokenizer> Read(JsonAt? preTokenizer)
@@ -25,8 +25,36 @@ internal static class PreTokenizerReader
             case "ByteLevel":
                 result.Add(new ByteLevelPreTokenizer(p.Bool("add_prefix_space", true), p.Bool("use_regex", true)));
                 break;
+            case "Metaspace":
+                result.Add(Metaspace(p));
+                break;
+            case "WhitespaceSplit":
+                result.Add(WhitespaceSplitPreTokenizer.Instance);
+                break;
             default:
                 throw p.Unsupported("pre-tokenizer", Supported);
         }
+    }
+
+    // The prepend scheme, or the legacy add_prefix_space (true: always, false: never). HF itself refuses
+    // add_prefix_space false without prepend_scheme "never"; such older files are read as "never" here.
+    private static MetaspacePreTokenizer Metaspace(JsonAt p)
+    {
+        var replacement = p.Require("replacement");
+        var text = replacement.AsString();
+        if (text.EnumerateRunes().Count() != 1) throw replacement.Error($"is \"{text}\"; Metaspace's replacement is one character.");
+        var addPrefixSpace = p.Get("add_prefix_space")?.AsBool();
+        var scheme = p.Get("prepend_scheme") is { } s
+            ? s.AsString() switch
+            {
+                "always" => PrependScheme.Always,
+                "first" => PrependScheme.First,
+                "never" => PrependScheme.Never,
+                var other => throw s.Error($"is \"{other}\"; expected always, first or never."),
+            }
+            : addPrefixSpace == false ? PrependScheme.Never : PrependScheme.Always;
+        if (addPrefixSpace == false && scheme != PrependScheme.Never)
+            throw p.Error("sets add_prefix_space false but a prepend_scheme other than never.");
+        return new MetaspacePreTokenizer(text, scheme, p.Bool("split", true));
     }
 }
