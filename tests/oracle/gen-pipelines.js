@@ -15,12 +15,16 @@
 //                                                        UTF-16 code units (HF's npm binding gives Unicode
 //                                                        scalar values; converted here);
 //   src/Bert.Gpu/Tokenization/PreTokenizers/HfRegexTables.g.cs  the GPT-2 pattern's \p{L}, \p{N} and \s as
-//                                                        HF's Oniguruma classifies every code point.
+//                                                        HF's Oniguruma classifies every code point;
+//   src/Bert.Gpu/Tokenization/Normalizers/HfUnicodeTables.g.cs   HF's NFD/NFKD decompositions, combining classes,
+//                                                        compositions and StripAccents marks, measured likewise.
 // NAME: roberta (byte-level BPE trained below on fortunes.jsonl, RoBERTa's pipeline), bytelevel (the same merges in
 // GPT-2's pipeline, fixtures on a sixth of the fortune lines, short pairs only), bert-uncased (offsets of BERT's
 // pipeline on vocab-uncased.txt, as gen.js builds it; only the fixture is written), xlmr (a 4,000-piece SentencePiece
 // Unigram model with nmt_nfkc's precompiled_charsmap in XLM-R's pipeline; xlmr.sentencepiece.jsonl holds
-// SentencePiece's own ids for a quarter of the fortune lines and the stress lines, and whether HF agrees).
+// SentencePiece's own ids for a quarter of the fortune lines and the stress lines, and whether HF agrees), albert (a
+// 3,000-piece model trained on lowercased fortunes in ALBERT's pipeline), nfc, nfd, nfkc, nfkd (each form alone over a
+// character vocabulary, on composites, reordered marks, Hangul, compatibility characters and the stress lines).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -204,6 +208,95 @@ function xlmrJson(model) {
   });
 }
 
+// albert-base-v2's shape (transformers' AlbertConverter, lowercasing, accents stripped): the pieces as trained (<pad>
+// <unk> [CLS] [SEP] [MASK] first), `` and '' to ", NFKD, StripAccents, Lowercase, Precompiled, Replace(" {2,}");
+// the older WhitespaceSplit + Metaspace(add_prefix_space) pre-tokenizer; [CLS] A [SEP] B [SEP] with type ids.
+function albertJson(model) {
+  const vocab = model.pieces.map(([p, score]) => [p, score]);
+  const tokens = vocab.map(([t]) => t);
+  return JSON.stringify({
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [...['<pad>', '<unk>', '[CLS]', '[SEP]'].map((t) => addedToken(tokens, t, false)), addedToken(tokens, '[MASK]', true)],
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Replace', pattern: { String: '``' }, content: '"' },
+        { type: 'Replace', pattern: { String: "''" }, content: '"' },
+        { type: 'NFKD' },
+        { type: 'StripAccents' },
+        { type: 'Lowercase' },
+        { type: 'Precompiled', precompiled_charsmap: model.precompiled_charsmap },
+        { type: 'Replace', pattern: { Regex: ' {2,}' }, content: ' ' },
+      ],
+    },
+    pre_tokenizer: {
+      type: 'Sequence',
+      pretokenizers: [{ type: 'WhitespaceSplit' }, { type: 'Metaspace', replacement: '\u2581', add_prefix_space: true }],
+    },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: template([['[CLS]', '[CLS]', 0], ['$', 'A', 0], ['[SEP]', '[SEP]', 0]]),
+      pair: template([['[CLS]', '[CLS]', 0], ['$', 'A', 0], ['[SEP]', '[SEP]', 0], ['$', 'B', 1], ['[SEP]', '[SEP]', 1]]),
+      special_tokens: specialTokens(tokens, ['[CLS]', '[SEP]']),
+    },
+    decoder: { type: 'Metaspace', replacement: '\u2581', add_prefix_space: true },
+    model: { type: 'Unigram', unk_id: 1, vocab, byte_fallback: false },
+  });
+}
+
+// One Unicode form alone over a character-level Unigram vocabulary, so every normalized character is a token
+// and its offsets show the span HF gave it.
+function formJson(form, texts) {
+  const normalizer = tk[`${form.toLowerCase()}Normalizer`]();
+  const chars = new Set();
+  for (const text of texts) for (const c of normalizer.normalizeString(text)) chars.add(c);
+  const vocab = [['<unk>', 0], ...[...chars].sort().map((c) => [c, -1])];
+  return JSON.stringify({
+    version: '1.0',
+    added_tokens: [],
+    normalizer: { type: form },
+    pre_tokenizer: null,
+    post_processor: null,
+    model: { type: 'Unigram', unk_id: 0, vocab, byte_fallback: false },
+  });
+}
+
+// Text for the forms: every primary composite decomposed (NFC and NFKC must compose it back), marks after a base in
+// reverse class order (reordering), Hangul jamo, every 16th compatibility character, plus the stress lines.
+function formTexts(stress) {
+  const nfd = tk.nfdNormalizer();
+  const lines = [];
+  const chunked = (items, size) => { for (let i = 0; i < items.length; i += size) lines.push(items.slice(i, i + size).join('')); };
+  const composites = [];
+  const compat = [];
+  const marks = [];
+  const nfkd = tk.nfkdNormalizer();
+  const strip = tk.stripAccentsNormalizer();
+  for (let cp = 0xa0; cp < 0x30000; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const c = String.fromCodePoint(cp);
+    const d = nfd.normalizeString(c);
+    if (d !== c && !(cp >= 0xac00 && cp <= 0xd7a3)) composites.push(d);
+    else if (nfkd.normalizeString(c) !== c) compat.push(c);
+    else if (strip.normalizeString(c) === '' && cp < 0x2000) marks.push(c);
+  }
+  chunked(composites, 60);
+  const groups = [];
+  for (let i = 0; i + 3 < marks.length; i += 4) groups.push('a' + marks[i + 3] + marks[i + 2] + marks[i + 1] + marks[i]);
+  chunked(groups, 25);
+  chunked(compat.filter((_, i) => i % 16 === 0), 60);
+  lines.push('\u1100\u1161\u11a8 \u1100\u1161 \u1112\u1175\u11c2 \uac00\u11a8 \u1100\u1100\u1161 \u1161\u11a8 \ud55c\u11a8');
+  return [...lines, ...stress];
+}
+
+async function formRows(tokenizer, texts) {
+  const rows = [];
+  for (const text of texts) rows.push(await row(tokenizer, text));
+  return rows;
+}
+
 // SentencePiece's ids of each text in the XLM-R vocabulary (fairseq's offset: piece k is k + 1, <unk> is 3), next to
 // HF's, as rows {text, ids, agrees}: where SentencePiece agrees with HF, the C# result is checked against both.
 async function sentencePieceRows(tokenizer, texts, spIds) {
@@ -348,6 +441,95 @@ function regexTablesCs(classes) {
   ].join('\n') + '\n';
 }
 
+// ---- HF's Unicode normalization data, measured ------------------------------------------------------------
+// HF normalizes with unicode-normalization-alignments (Unicode 9.0 data), and .NET has no normalization at all
+// under InvariantGlobalization, so the C# forms run on these tables: every code point's NFD and NFKD alone, the
+// canonical combining classes as ranks (found by asking HF's NFD which of two marks it puts first), the pairs NFC
+// composes (each primary composite's decomposition, checked by composing it), and StripAccents' marks.
+function probeUnicode() {
+  const codePoints = [];
+  for (let cp = 2; cp <= 0x10ffff; cp++) if (cp < 0xd800 || cp > 0xdfff) codePoints.push(cp);
+  const str = (cp) => String.fromCodePoint(cp);
+  // Probes joined by U+0001, a starter that nothing decomposes to or composes with.
+  const batch = (normalizer, list, make) => {
+    const out = [];
+    for (let b = 0; b < list.length; b += 4096) {
+      const chunk = list.slice(b, b + 4096);
+      const parts = normalizer.normalizeString(chunk.map(make).join('\u0001')).split('\u0001');
+      if (parts.length !== chunk.length) throw new Error(`probe batch at U+${hex(chunk[0])} did not split`);
+      out.push(...parts);
+    }
+    return out;
+  };
+  const changed = (normalizer) => {
+    const results = batch(normalizer, codePoints, str);
+    return new Map(codePoints.map((cp, i) => [cp, results[i]]).filter(([cp, r]) => r !== str(cp)));
+  };
+  const nfdNormalizer = tk.nfdNormalizer();
+  const nfd = changed(nfdNormalizer);
+  const nfkd = changed(tk.nfkdNormalizer());
+  const nfc = changed(tk.nfcNormalizer());
+  const marks = new Set(changed(tk.stripAccentsNormalizer()).keys());
+  const isHangul = (cp) => cp >= 0xac00 && cp <= 0xd7a3;
+  // Combining classes: a mark is non-zero if HF's NFD moves it past U+0315 (class 232) or U+0334 (class 1).
+  const plain = codePoints.filter((cp) => !nfd.has(cp));
+  const past232 = batch(nfdNormalizer, plain, (cp) => 'a\u0315' + str(cp));
+  const past1 = batch(nfdNormalizer, plain, (cp) => 'a' + str(cp) + '\u0334');
+  const nonZero = plain.filter((cp, i) => past232[i] !== 'a\u0315' + str(cp) || past1[i] !== 'a' + str(cp) + '\u0334');
+  const swaps = (x, y) => nfdNormalizer.normalizeString('a' + str(x) + str(y)) !== 'a' + str(x) + str(y);
+  const order = [...nonZero].sort((x, y) => (swaps(x, y) ? 1 : swaps(y, x) ? -1 : x - y));
+  const rank = new Map();
+  order.forEach((cp, i) => rank.set(cp, i === 0 ? 1 : rank.get(order[i - 1]) + (swaps(cp, order[i - 1]) ? 1 : 0)));
+  // Compositions: a primary composite (decomposes, NFC keeps it) is NFC of all but its last part, plus that part.
+  const nfcNormalizer = tk.nfcNormalizer();
+  const compositions = [];
+  for (const [cp, parts] of nfd) {
+    if (isHangul(cp) || nfc.has(cp)) continue;
+    const chars = [...parts];
+    const first = [...nfcNormalizer.normalizeString(chars.slice(0, -1).join(''))];
+    const second = chars[chars.length - 1];
+    if (first.length !== 1 || nfcNormalizer.normalizeString(first[0] + second) !== str(cp)) throw new Error(`cannot find the composition of U+${hex(cp)}`);
+    compositions.push([first[0].codePointAt(0), second.codePointAt(0), cp]);
+  }
+  compositions.sort((a, b) => a[2] - b[2]);
+  return { nfd, nfkd, rank, compositions, marks, isHangul };
+}
+
+function unicodeTablesCs(u) {
+  const cps = (s) => [...s].map((c) => c.codePointAt(0));
+  const entries = (map) => [...map].sort((a, b) => a[0] - b[0]).flatMap(([cp, to]) => [cp, cps(to).length, ...cps(to)]);
+  const canonical = new Map([...u.nfd].filter(([cp]) => !u.isHangul(cp)));
+  // Compatibility entries only where NFKD is not already NFD (Hangul included there, by formula).
+  const compatibility = new Map([...u.nfkd].filter(([cp, to]) => to !== (u.nfd.get(cp) ?? String.fromCodePoint(cp)) && !u.isHangul(cp)));
+  const classRuns = [];
+  for (const [cp, r] of [...u.rank].sort((a, b) => a[0] - b[0])) {
+    const last = classRuns[classRuns.length - 1];
+    if (last && last[1] + 1 === cp && last[2] === r) last[1] = cp;
+    else classRuns.push([cp, cp, r]);
+  }
+  return [
+    `// <auto-generated>Written by tests/oracle/gen-pipelines.js from HuggingFace tokenizers ${version}; do not edit.</auto-generated>`,
+    '// HF normalizes with its own Unicode 9.0 tables; .NET normalizes nothing under InvariantGlobalization. These are',
+    '// measured from HF code point by code point (surrogates and U+0000/U+0001 skipped); Hangul syllables decompose and',
+    '// compose by Unicode\'s formula instead.',
+    'namespace Bert.Gpu.Tokenization.Normalizers;',
+    '',
+    '/// <summary>Unicode normalization data of HuggingFace tokenizers.</summary>',
+    'internal static class HfUnicodeTables',
+    '{',
+    csArray('Canonical', 'Full canonical decompositions (NFD of the code point alone): code point, count, that many code points.', entries(canonical)),
+    '',
+    csArray('Compatibility', 'Full compatibility decompositions (NFKD alone) where they differ from the canonical one: code point, count, code points.', entries(compatibility)),
+    '',
+    csArray('CombiningClasses', 'Non-zero canonical combining classes as ranks in HF\'s order (equal rank, equal class): first, last, rank.', classRuns.flat()),
+    '',
+    csArray('Compositions', 'The pairs NFC composes: first, second, composite.', u.compositions.flat()),
+    '',
+    csArray('Marks', 'Code points StripAccents removes, as inclusive first/last pairs.', ranges(u.marks)),
+    '}',
+  ].join('\n') + '\n';
+}
+
 // ---- main -------------------------------------------------------------------------------------------------
 const writeJsonl = (file, rows) => fs.writeFileSync(outPath(file), rows.map((r) => JSON.stringify(r) + '\n').join(''));
 
@@ -368,13 +550,31 @@ async function main() {
   const secondOpinion = [...fortunes.filter((t, i) => i % 4 === 1), ...stress];
   const models = sentencePieceModels({
     corpus: fortunes,
-    models: { xlmr: { options: { model_type: 'unigram', vocab_size: 4000, normalization_rule_name: 'nmt_nfkc' } } },
+    models: {
+      xlmr: { options: { model_type: 'unigram', vocab_size: 4000, normalization_rule_name: 'nmt_nfkc' } },
+      albert: {
+        lowercase: true,
+        options: {
+          model_type: 'unigram', vocab_size: 3000, normalization_rule_name: 'nmt_nfkc', pad_id: 0, unk_id: 1, bos_id: -1, eos_id: -1,
+          control_symbols: '[CLS],[SEP],[MASK]',
+        },
+      },
+    },
     encode: { xlmr: secondOpinion },
   });
   const xlmr = xlmrJson(models.xlmr);
   await writePipeline('xlmr', xlmr, fortunes, stress, 3, true);
   writeJsonl(path.join(pipelineDir, 'xlmr.sentencepiece.jsonl'), await sentencePieceRows(tk.Tokenizer.fromString(xlmr), secondOpinion, models.xlmr.ids));
+  await writePipeline('albert', albertJson(models.albert), fortunes, stress, 6, false);
+  const forms = formTexts(stress);
+  for (const form of ['NFC', 'NFD', 'NFKC', 'NFKD']) {
+    const name = form.toLowerCase();
+    const json = formJson(form, forms);
+    fs.writeFileSync(outPath(path.join(pipelineDir, `${name}.tokenizer.json`)), json + '\n');
+    writeJsonl(path.join(pipelineDir, `${name}.jsonl`), await formRows(tk.Tokenizer.fromString(json), forms));
+  }
   fs.writeFileSync(outPath(path.join(repo, 'src', 'Bert.Gpu', 'Tokenization', 'PreTokenizers', 'HfRegexTables.g.cs')), regexTablesCs(probeRegexClasses()));
+  fs.writeFileSync(outPath(path.join(repo, 'src', 'Bert.Gpu', 'Tokenization', 'Normalizers', 'HfUnicodeTables.g.cs')), unicodeTablesCs(probeUnicode()));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -14,6 +14,11 @@ public sealed class PipelineFixtureTests
     [InlineData("roberta", 900)]
     [InlineData("bytelevel", 500)]
     [InlineData("xlmr", 900)]
+    [InlineData("albert", 500)]
+    [InlineData("nfc", 80)]
+    [InlineData("nfd", 80)]
+    [InlineData("nfkc", 80)]
+    [InlineData("nfkd", 80)]
     public void Pipeline_MatchesHuggingFace(string name, int minimumRows) => AssertRows(name, TokenizerTestData.Pipeline(name), minimumRows);
 
     // BertTokenizer's offsets (its ids are checked on the larger fixture.jsonl too).

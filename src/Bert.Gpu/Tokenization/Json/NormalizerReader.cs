@@ -5,7 +5,7 @@ namespace Bert.Gpu.Tokenization.Json;
 /// <summary>Reads tokenizer.json's <c>normalizer</c>.</summary>
 internal static class NormalizerReader
 {
-    private const string Supported = "Sequence, Precompiled, Replace, Strip, Prepend, Lowercase";
+    private const string Supported = "Sequence, Precompiled, NFC, NFD, NFKC, NFKD, StripAccents, Lowercase, Replace, Strip, Prepend, Nmt";
 
     /// <summary>The normalizer, or null for none.</summary>
     public static INormalizer? Read(JsonAt? normalizer) => normalizer is { } n ? Read(n) : null;
@@ -18,6 +18,12 @@ internal static class NormalizerReader
         "Strip" => new StripNormalizer(n.Bool("strip_left", true), n.Bool("strip_right", true)),
         "Prepend" => new PrependNormalizer(n.Require("prepend").AsString()),
         "Lowercase" => LowercaseNormalizer.Instance,
+        "NFC" => new UnicodeNormalizer(UnicodeForm.Nfc),
+        "NFD" => new UnicodeNormalizer(UnicodeForm.Nfd),
+        "NFKC" => new UnicodeNormalizer(UnicodeForm.Nfkc),
+        "NFKD" => new UnicodeNormalizer(UnicodeForm.Nfkd),
+        "StripAccents" => StripAccentsNormalizer.Instance,
+        "Nmt" => NmtNormalizer.Instance,
         _ => throw n.Unsupported("normalizer", Supported),
     };
 
