@@ -18,13 +18,22 @@
 //                                                        HF's Oniguruma classifies every code point;
 //   src/Bert.Gpu/Tokenization/Normalizers/HfUnicodeTables.g.cs   HF's NFD/NFKD decompositions, combining classes,
 //                                                        compositions and StripAccents marks, measured likewise.
-// NAME: roberta (byte-level BPE trained below on fortunes.jsonl, RoBERTa's pipeline), bytelevel (the same merges in
-// GPT-2's pipeline, fixtures on a sixth of the fortune lines, short pairs only), bert-uncased (offsets of BERT's
-// pipeline on vocab-uncased.txt, as gen.js builds it; only the fixture is written), xlmr (a 4,000-piece SentencePiece
-// Unigram model with nmt_nfkc's precompiled_charsmap in XLM-R's pipeline; xlmr.sentencepiece.jsonl holds
-// SentencePiece's own ids for a quarter of the fortune lines and the stress lines, and whether HF agrees), albert (a
-// 3,000-piece model trained on lowercased fortunes in ALBERT's pipeline), nfc, nfd, nfkc, nfkd (each form alone over a
-// character vocabulary, on composites, reordered marks, Hangul, compatibility characters and the stress lines).
+// NAME (fixtures: a sixth of the fortune lines for the first two, an eighth for secondary pipelines, a 24th for
+// the feature pipelines; every stress line; see fixtureRows):
+//   roberta           byte-level BPE trained below on fortunes.jsonl, in RoBERTa's pipeline;
+//   bytelevel         the same merges in GPT-2's pipeline;
+//   bert-uncased      BERT's pipeline on vocab-uncased.txt as gen.js builds it, for BertTokenizer's offsets (only
+//                     the fixture is written);
+//   xlmr              a 4,000-piece SentencePiece Unigram model with nmt_nfkc's precompiled_charsmap, in XLM-R's
+//                     pipeline; xlmr.sentencepiece.jsonl holds SentencePiece's own ids for a quarter of the
+//                     fortune lines and the stress lines, and whether HF agrees;
+//   albert            a 3,000-piece model trained on lowercased fortunes, in ALBERT's pipeline;
+//   nfc nfd nfkc nfkd each form alone over a character vocabulary, on composites, reordered marks, Hangul,
+//                     compatibility characters and the stress lines;
+//   bpe-subword       ## / </w> BPE with fused unknowns, Whitespace, Digits, Punctuation, Strip, BertProcessing, a
+//                     single_word added token;
+//   llama             Prepend/Replace normalizers, BPE byte fallback, a BOS-only template;
+//   unigram-features  Split in every behaviour, CharDelimiterSplit, Metaspace "first", Unigram byte fallback, NFKC.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -43,13 +52,13 @@ const readTexts = (file) => fs.readFileSync(path.join(dataDir, file), 'utf8')
 const hex = (n) => n.toString(16).toUpperCase().padStart(4, '0');
 
 // ---- byte-level BPE, trained here ----------------------------------------------------------------------
-// Plain BPE training over the words HF's own ByteLevel pre-tokenizer produces: count adjacent symbol pairs, merge
-// the most frequent (ties: the smaller pair string), repeat. Deterministic, unlike a hash-ordered trainer.
-function trainBpe(texts, mergeCount) {
-  const preTokenizer = tk.byteLevelPreTokenizer(false, true);
+// Plain BPE training: count adjacent symbol pairs over the words (weighted by frequency), merge the most frequent
+// (ties: the smaller pair string), repeat. Deterministic, unlike a hash-ordered trainer. `symbols` cuts a word into
+// its initial symbols, `join` makes the merged symbol of a pair.
+function trainBpe(wordList, mergeCount, symbols = (w) => [...w], join = (a, b) => a + b) {
   const counts = new Map();
-  for (const text of texts) for (const [word] of preTokenizer.preTokenizeString(text)) counts.set(word, (counts.get(word) || 0) + 1);
-  const words = [...counts.keys()].sort().map((w) => ({ symbols: [...w], count: counts.get(w) }));
+  for (const word of wordList) counts.set(word, (counts.get(word) || 0) + 1);
+  const words = [...counts.keys()].sort().map((w) => ({ symbols: symbols(w), count: counts.get(w) }));
   const merges = [];
   while (merges.length < mergeCount) {
     const pairs = new Map();
@@ -68,13 +77,19 @@ function trainBpe(texts, mergeCount) {
     for (const w of words) {
       const out = [];
       for (let i = 0; i < w.symbols.length; i++) {
-        if (i + 1 < w.symbols.length && w.symbols[i] === a && w.symbols[i + 1] === b) { out.push(a + b); i++; } else out.push(w.symbols[i]);
+        if (i + 1 < w.symbols.length && w.symbols[i] === a && w.symbols[i + 1] === b) { out.push(join(a, b)); i++; } else out.push(w.symbols[i]);
       }
       w.symbols = out;
     }
   }
   return merges;
 }
+
+// The words of HF's own ByteLevel pre-tokenizer (RoBERTa's, no prefix space).
+const byteLevelWords = (texts) => {
+  const preTokenizer = tk.byteLevelPreTokenizer(false, true);
+  return texts.flatMap((text) => preTokenizer.preTokenizeString(text).map(([word]) => word));
+};
 
 // RoBERTa's tokenizer.json shape (roberta-base): <s> <pad> </s> <unk> first, the byte alphabet and merges, <mask>
 // last with lstrip; ByteLevel pre-tokenizer without a prefix space; RobertaProcessing.
@@ -297,6 +312,101 @@ async function formRows(tokenizer, texts) {
   return rows;
 }
 
+// ---- feature pipelines: options the model-shaped pipelines above do not use -------------------------------------
+// WordPiece-style BPE (subword-nmt / FlauBERT-like): ## before later pieces, </w> after the last, ASCII symbols only
+// so anything else is a fused <unk>; Lowercase and Strip; Whitespace, Digits and Punctuation pre-tokenizers;
+// BertProcessing; a normalized multi-word added token with single_word and rstrip.
+function bpeSubwordJson(fortunes) {
+  const wordsOf = tk.whitespacePreTokenizer();
+  const words = fortunes.flatMap((t) => wordsOf.preTokenizeString(t.toLowerCase()).map(([w]) => w)).filter((w) => /^[\x21-\x7e]+$/.test(w));
+  const symbols = (w) => [...w].map((c, i) => (i === 0 ? c : '##' + c) + (i === w.length - 1 ? '</w>' : ''));
+  const merges = trainBpe(words, 800, symbols, (a, b) => a + b.slice(2));
+  const vocab = {};
+  const add = (token) => { if (!(token in vocab)) vocab[token] = Object.keys(vocab).length; };
+  ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].forEach(add);
+  // Every ASCII symbol in its four forms: c (first), ##c (middle), c</w> (alone), ##c</w> (last).
+  for (let code = 0x21; code <= 0x7e; code++) {
+    const c = String.fromCharCode(code);
+    [c, '##' + c, c + '</w>', '##' + c + '</w>'].forEach(add);
+  }
+  for (const [a, b] of merges) add(a + b.slice(2));
+  const special = (content) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  return JSON.stringify({
+    version: '1.0',
+    added_tokens: [...['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].map(special),
+      { id: Object.keys(vocab).length, content: 'Fortune Cookie', single_word: true, lstrip: false, rstrip: true, normalized: true, special: false }],
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Strip', strip_left: true, strip_right: true }, { type: 'Lowercase' }] },
+    pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Whitespace' }, { type: 'Digits', individual_digits: true }, { type: 'Punctuation', behavior: 'Contiguous' }] },
+    post_processor: { type: 'BertProcessing', sep: ['[SEP]', vocab['[SEP]']], cls: ['[CLS]', vocab['[CLS]']] },
+    model: {
+      type: 'BPE', dropout: null, unk_token: '[UNK]', continuing_subword_prefix: '##', end_of_word_suffix: '</w>', fuse_unk: true,
+      byte_fallback: false, vocab, merges: merges.map(([a, b]) => [a, b]),
+    },
+  });
+}
+
+// Llama-2's shape: Prepend ▁ and spaces to ▁ as normalizers, no pre-tokenizer, BPE with byte fallback (<0x00> ..
+// <0xFF>) over an ASCII vocabulary, <s> before each text.
+function llamaJson(fortunes) {
+  const text = (t) => '\u2581' + t.replace(/ /g, '\u2581');
+  const corpus = fortunes.filter((t) => /^[\x20-\x7e]*$/.test(t)).map(text);
+  const merges = trainBpe(corpus, 800);
+  const vocab = {};
+  const add = (token) => { if (!(token in vocab)) vocab[token] = Object.keys(vocab).length; };
+  ['<unk>', '<s>', '</s>'].forEach(add);
+  for (let b = 0; b < 256; b++) add(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
+  add('\u2581');
+  for (let c = 0x21; c <= 0x7e; c++) add(String.fromCharCode(c));
+  for (const [a, b] of merges) add(a + b);
+  const special = (content) => ({ id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  return JSON.stringify({
+    version: '1.0',
+    added_tokens: ['<unk>', '<s>', '</s>'].map(special),
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '\u2581' }, { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' }] },
+    pre_tokenizer: null,
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: template([['<s>', '<s>', 0], ['$', 'A', 0]]),
+      pair: template([['<s>', '<s>', 0], ['$', 'A', 0], ['<s>', '<s>', 1], ['$', 'B', 1]]),
+      special_tokens: { '<s>': { id: '<s>', ids: [vocab['<s>']], tokens: ['<s>'] } },
+    },
+    model: {
+      type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true,
+      byte_fallback: true, ignore_merges: false, vocab, merges: merges.map(([a, b]) => `${a} ${b}`),
+    },
+  });
+}
+
+// The XLM-R pieces with byte fallback pieces added, behind Split pre-tokenizers of every behaviour (and an inverted
+// one), Punctuation, CharDelimiterSplit and Metaspace's "first" scheme; NFKC; no post-processor (type ids by text);
+// added tokens that strip on both sides and one matched after normalization.
+function unigramFeaturesJson(model) {
+  const bytes = Array.from({ length: 256 }, (_, b) => [`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`, 0]);
+  const vocab = [['<unk>', 0], ...model.pieces.slice(3).filter(([p]) => [...p].length > 1 || p.codePointAt(0) < 0x80).map(([p, score]) => [p, score]), ...bytes];
+  return JSON.stringify({
+    version: '1.0',
+    added_tokens: [
+      { id: vocab.length, content: '<mask>', single_word: false, lstrip: true, rstrip: true, normalized: false, special: true },
+      { id: vocab.length + 1, content: 'ＦＵＬＬ', single_word: false, lstrip: false, rstrip: false, normalized: true, special: false },
+    ],
+    normalizer: { type: 'NFKC' },
+    pre_tokenizer: {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Split', pattern: { Regex: '[0-9]+' }, behavior: 'MergedWithPrevious', invert: false },
+        { type: 'Split', pattern: { String: '-' }, behavior: 'MergedWithNext', invert: false },
+        { type: 'Split', pattern: { Regex: '[^ \t\n]+' }, behavior: 'Removed', invert: true },
+        { type: 'Split', pattern: { String: '...' }, behavior: 'Contiguous', invert: false },
+        { type: 'Punctuation', behavior: 'Isolated' },
+        { type: 'CharDelimiterSplit', delimiter: '|' },
+        { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: true },
+      ],
+    },
+    post_processor: null,
+    model: { type: 'Unigram', unk_id: 0, vocab, byte_fallback: true },
+  });
+}
+
 // SentencePiece's ids of each text in the XLM-R vocabulary (fairseq's offset: piece k is k + 1, <unk> is 3), next to
 // HF's, as rows {text, ids, agrees}: where SentencePiece agrees with HF, the C# result is checked against both.
 async function sentencePieceRows(tokenizer, texts, spIds) {
@@ -351,7 +461,8 @@ const pairsOf = (texts, count) => {
 // text; most are shorter anyway), 128 and 512 where that cuts; pairs of short texts at 32, pairs with a text of
 // 150-300 tokens at 32 and 128 (every branch of longest_first), stress pairs at 32.
 // A secondary pipeline (`full` false) shares the truncation code, so it gets the singles and short pairs only.
-async function fixtureRows(tokenizer, fortunes, stress, every, full) {
+// `shortPairs`: how many pairs of short fortune lines.
+async function fixtureRows(tokenizer, fortunes, stress, every, full, shortPairs) {
   const long = fortunes.filter((t) => t.length >= 600).sort((a, b) => a.length - b.length).slice(0, 28);
   const songs = fortunes.filter((t) => t.length >= 1000).slice(0, 3);
   const singles = [...fortunes.filter((t, i) => i % every === 0 && t.length < 1000), ...songs, ...stress, ...(full ? syntheticTexts(fortunes, stress) : [])];
@@ -363,7 +474,7 @@ async function fixtureRows(tokenizer, fortunes, stress, every, full) {
   }
   const short = fortunes.filter((t) => t.length < 200);
   const groups = [
-    [pairsOf(short, 120), [32]],
+    [pairsOf(short, shortPairs), [32]],
     [pairsOf(stress, 25), [32]],
     [full ? [...long.slice(0, 8).map((t, i) => [short[i], t]), ...long.slice(8, 16).map((t, i) => [t, short[i + 8]]), ...pairsOf(long.slice(16), 6)] : [], [32, 128]],
   ];
@@ -533,20 +644,20 @@ function unicodeTablesCs(u) {
 // ---- main -------------------------------------------------------------------------------------------------
 const writeJsonl = (file, rows) => fs.writeFileSync(outPath(file), rows.map((r) => JSON.stringify(r) + '\n').join(''));
 
-async function writePipeline(name, json, fortunes, stress, every, full, writeJson = true) {
+async function writePipeline(name, json, fortunes, stress, { every, full = false, shortPairs = 60, writeJson = true }) {
   const tokenizer = tk.Tokenizer.fromString(json);
   if (writeJson) fs.writeFileSync(outPath(path.join(pipelineDir, `${name}.tokenizer.json`)), json + '\n');
-  writeJsonl(path.join(pipelineDir, `${name}.jsonl`), await fixtureRows(tokenizer, fortunes, stress, every, full));
+  writeJsonl(path.join(pipelineDir, `${name}.jsonl`), await fixtureRows(tokenizer, fortunes, stress, every, full, shortPairs));
 }
 
 async function main() {
   fs.mkdirSync(outDir || pipelineDir, { recursive: true });
   const fortunes = readTexts('fortunes.jsonl');
   const stress = readTexts('stress.jsonl');
-  const merges = trainBpe(fortunes, 2000);
-  await writePipeline('roberta', robertaJson(merges), fortunes, stress, 3, true);
-  await writePipeline('bytelevel', byteLevelJson(merges), fortunes, stress, 6, false);
-  await writePipeline('bert-uncased', bertUncasedJson(), fortunes, stress, 6, false, false);
+  const merges = trainBpe(byteLevelWords(fortunes), 2000);
+  await writePipeline('roberta', robertaJson(merges), fortunes, stress, { every: 6, full: true, shortPairs: 100 });
+  await writePipeline('bytelevel', byteLevelJson(merges), fortunes, stress, { every: 8 });
+  await writePipeline('bert-uncased', bertUncasedJson(), fortunes, stress, { every: 8, writeJson: false });
   const secondOpinion = [...fortunes.filter((t, i) => i % 4 === 1), ...stress];
   const models = sentencePieceModels({
     corpus: fortunes,
@@ -563,9 +674,12 @@ async function main() {
     encode: { xlmr: secondOpinion },
   });
   const xlmr = xlmrJson(models.xlmr);
-  await writePipeline('xlmr', xlmr, fortunes, stress, 3, true);
+  await writePipeline('xlmr', xlmr, fortunes, stress, { every: 6, full: true, shortPairs: 100 });
   writeJsonl(path.join(pipelineDir, 'xlmr.sentencepiece.jsonl'), await sentencePieceRows(tk.Tokenizer.fromString(xlmr), secondOpinion, models.xlmr.ids));
-  await writePipeline('albert', albertJson(models.albert), fortunes, stress, 6, false);
+  await writePipeline('albert', albertJson(models.albert), fortunes, stress, { every: 8 });
+  await writePipeline('bpe-subword', bpeSubwordJson(fortunes), fortunes, stress, { every: 24, shortPairs: 30 });
+  await writePipeline('llama', llamaJson(fortunes), fortunes, stress, { every: 24, shortPairs: 30 });
+  await writePipeline('unigram-features', unigramFeaturesJson(models.xlmr), fortunes, stress, { every: 24, shortPairs: 30 });
   const forms = formTexts(stress);
   for (const form of ['NFC', 'NFD', 'NFKC', 'NFKD']) {
     const name = form.toLowerCase();
