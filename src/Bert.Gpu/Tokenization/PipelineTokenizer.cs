@@ -48,7 +48,9 @@ internal sealed class PipelineTokenizer : ITokenizer
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, added);
         var scratch = t_scratch ??= new Scratch();
         EncodeSequence(text, maxLength, scratch, scratch.First);
-        return _parts.PostProcessor.Build(scratch.First, Math.Min(scratch.First.Ids.Count, maxLength - added), null, 0);
+        var result = _parts.PostProcessor.Build(scratch.First, Math.Min(scratch.First.Ids.Count, maxLength - added), null, 0);
+        if (text.Length > ScratchLimit.Elements) t_scratch = null;
+        return result;
     }
 
     public TokenizedText Encode(string text, string pair, int maxLength)
@@ -61,7 +63,9 @@ internal sealed class PipelineTokenizer : ITokenizer
         EncodeSequence(text, maxLength, scratch, scratch.First);
         EncodeSequence(pair, maxLength, scratch, scratch.Second);
         var (n1, n2) = PairTruncation.Within(scratch.First.Ids.Count, scratch.Second.Ids.Count, maxLength - added);
-        return _parts.PostProcessor.Build(scratch.First, n1, scratch.Second, n2);
+        var result = _parts.PostProcessor.Build(scratch.First, n1, scratch.Second, n2);
+        if (text.Length + pair.Length > ScratchLimit.Elements) t_scratch = null;
+        return result;
     }
 
     // One text up to the post-processor. Like HF with truncation on, the model stops after the split that

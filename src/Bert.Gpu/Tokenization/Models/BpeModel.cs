@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Bert.Gpu.Tokenization.Pipeline;
 
 namespace Bert.Gpu.Tokenization.Models;
 
@@ -68,7 +69,7 @@ internal sealed class BpeModel : ITokenModel
             return;
         }
         var first = tokens.Count;
-        var symbols = t_word ??= new BpeWord();
+        var symbols = word.Length <= ScratchLimit.Elements ? t_word ??= new BpeWord() : new BpeWord();
         Split(word, symbols);
         symbols.MergeAll(_merges);
         symbols.AppendTo(tokens);

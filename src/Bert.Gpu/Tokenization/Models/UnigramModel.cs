@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Bert.Gpu.Tokenization.Pipeline;
 
 namespace Bert.Gpu.Tokenization.Models;
 
@@ -81,7 +82,8 @@ internal sealed class UnigramModel : ITokenModel
     // ascending, pieces shortest first, a later candidate only winning with a strictly higher score).
     private Node[] BestPath(ReadOnlySpan<char> word)
     {
-        var nodes = t_nodes is { } n && n.Length > word.Length ? n : t_nodes = new Node[Math.Max(word.Length + 1, 64)];
+        var nodes = t_nodes is { } n && n.Length > word.Length ? n : new Node[Math.Max(word.Length + 1, 64)];
+        if (nodes.Length <= ScratchLimit.Elements) t_nodes = nodes;
         Array.Clear(nodes, 0, word.Length + 1);
         for (var start = 0; start < word.Length;)
         {

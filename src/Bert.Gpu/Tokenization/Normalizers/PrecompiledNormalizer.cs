@@ -55,10 +55,13 @@ internal sealed class PrecompiledNormalizer(PrecompiledCharsMap map) : INormaliz
                 i += units;
             }
         }
-        if (!modified) return;
-        var rewriter = text.BeginRewrite();
-        foreach (var (rune, change) in changes) rewriter.Emit(rune, change);
-        rewriter.Commit();
+        if (modified)
+        {
+            var rewriter = text.BeginRewrite();
+            foreach (var (rune, change) in changes) rewriter.Emit(rune, change);
+            rewriter.Commit();
+        }
+        if (changes.Count > ScratchLimit.Elements) t_changes = null;
     }
 
     // spm_precompiled's `replace`: the new characters replace the old one for one; extra new ones are insertions (the

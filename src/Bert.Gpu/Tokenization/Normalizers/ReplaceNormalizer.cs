@@ -27,5 +27,6 @@ internal sealed class ReplaceNormalizer(TextPattern pattern, string content) : I
         }
         rewriter.Copy(chars.Length - rewriter.ReadPosition);
         rewriter.Commit();
+        if (matches.Count > ScratchLimit.Elements) t_matches = null;
     }
 }

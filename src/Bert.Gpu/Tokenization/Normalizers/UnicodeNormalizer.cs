@@ -32,6 +32,7 @@ internal sealed class UnicodeNormalizer(UnicodeForm form) : INormalizer
         var rewriter = text.BeginRewrite();
         foreach (var (cp, change, _) in output) rewriter.Emit(new Rune(cp), change);
         rewriter.Commit();
+        if (decomposed.Count > ScratchLimit.Elements) t_buffers = null;
     }
 
     // The crate's Decompositions iterator: each character's parts (the first with change 0, the rest 1), and each

@@ -29,5 +29,6 @@ internal sealed class CharacterSplitPreTokenizer(Func<int, bool> isDelimiter, Sp
         segments.Clear();
         Splitter.ByCharacter(source.TextOf(split), isDelimiter, segments);
         Splitter.Apply(source, split, segments, behavior, destination);
+        if (segments.Count > ScratchLimit.Elements) t_segments = null;
     }
 }

@@ -27,5 +27,6 @@ internal sealed class PatternSplitPreTokenizer(TextPattern pattern, SplitBehavio
         }
         if (last != text.Length) segments.Add((last, text.Length, invert));
         Splitter.Apply(source, split, segments, behavior, destination);
+        if (segments.Count > ScratchLimit.Elements) (t_matches, t_segments) = (null, null);
     }
 }
