@@ -17,35 +17,48 @@ internal sealed class BertNormalizer(BertNormalizerOptions options)
     private readonly bool _lower = options.Lowercase;
 
     /// <summary>Appends the normalized <paramref name="text"/> to <paramref name="output"/>.</summary>
-    public void Normalize(ReadOnlySpan<char> text, StringBuilder output)
+    /// <param name="text">The text.</param>
+    /// <param name="output">Receives the normalized text.</param>
+    /// <param name="sources">If given, receives for each appended code unit the index in <paramref name="text"/> of the
+    /// character it came from: every step maps one character to its own output, so that is its HF alignment.</param>
+    public void Normalize(ReadOnlySpan<char> text, StringBuilder output, List<int>? sources = null)
     {
         var i = 0;
         while (i < text.Length)
         {
             // A lone surrogate becomes U+FFFD, as HF sees it after the UTF-8 conversion at its API boundary.
             Rune.DecodeFromUtf16(text[i..], out var rune, out var used);
+            var before = output.Length;
+            Append(rune.Value, output);
+            if (sources is not null)
+            {
+                for (var k = before; k < output.Length; k++) sources.Add(i);
+            }
             i += used;
-            var cp = rune.Value;
-            if (cp < 0x80 && !_clean)
-            {
-                output.Append(_lower && cp is >= 'A' and <= 'Z' ? (char)(cp + 32) : (char)cp);
-                continue;
-            }
-            if (_clean)
-            {
-                if (BertCharInfo.IsDropped(cp)) continue;
-                if (BertCharInfo.IsCleanedToSpace(cp)) cp = ' ';
-            }
-            if (_chinese && BertCharInfo.IsChinese(cp))
-            {
-                output.Append(' ');
-                AppendStrippedLowered(cp, output);
-                output.Append(' ');
-            }
-            else
-            {
-                AppendStrippedLowered(cp, output);
-            }
+        }
+    }
+
+    private void Append(int cp, StringBuilder output)
+    {
+        if (cp < 0x80 && !_clean)
+        {
+            output.Append(_lower && cp is >= 'A' and <= 'Z' ? (char)(cp + 32) : (char)cp);
+            return;
+        }
+        if (_clean)
+        {
+            if (BertCharInfo.IsDropped(cp)) return;
+            if (BertCharInfo.IsCleanedToSpace(cp)) cp = ' ';
+        }
+        if (_chinese && BertCharInfo.IsChinese(cp))
+        {
+            output.Append(' ');
+            AppendStrippedLowered(cp, output);
+            output.Append(' ');
+        }
+        else
+        {
+            AppendStrippedLowered(cp, output);
         }
     }
 

@@ -16,20 +16,20 @@ internal static class BertPreTokenizer
             var cp = rune.Value;
             if (BertCharInfo.IsSplitWhitespace(cp))
             {
-                if (i > start) onWord(text[start..i], ref state);
+                if (i > start) onWord(text[start..i], start, ref state);
                 start = i + used;
             }
             else if (BertCharInfo.IsPunctuation(cp))
             {
-                if (i > start) onWord(text[start..i], ref state);
-                onWord(text.Slice(i, used), ref state);
+                if (i > start) onWord(text[start..i], start, ref state);
+                onWord(text.Slice(i, used), i, ref state);
                 start = i + used;
             }
             i += used;
         }
-        if (text.Length > start) onWord(text[start..], ref state);
+        if (text.Length > start) onWord(text[start..], start, ref state);
     }
 
-    /// <summary>Receives one word of the pre-tokenized text.</summary>
-    public delegate void WordHandler<TState>(ReadOnlySpan<char> word, ref TState state);
+    /// <summary>Receives one word of the pre-tokenized text and the index of its first character there.</summary>
+    public delegate void WordHandler<TState>(ReadOnlySpan<char> word, int start, ref TState state);
 }

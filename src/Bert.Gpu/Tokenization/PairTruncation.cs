@@ -13,9 +13,14 @@ internal static class PairTruncation
     /// longer one (the second on a tie) the odd token. Which one is "longer" depends on the early stop, so
     /// two long texts usually tie; measured against HF tokenizers 0.23.2, exact on every fixture pair.
     /// </remarks>
-    public static (int First, int Second) Lengths(int first, int second, int maxLength)
+    public static (int First, int Second) Lengths(int first, int second, int maxLength) => Within(first, second, maxLength - 3);
+
+    /// <summary>The same cut for any post-processor: at most <paramref name="budget"/> tokens for the two sequences together.</summary>
+    /// <param name="first">Tokens of the first sequence, counted with HF's early stop.</param>
+    /// <param name="second">Tokens of the second sequence, counted the same way.</param>
+    /// <param name="budget">The maximum length less the special tokens the post-processor adds to a pair.</param>
+    public static (int First, int Second) Within(int first, int second, int budget)
     {
-        var budget = maxLength - 3;
         if (first + second <= budget) return (first, second);
         var swap = first > second;
         var (shorter, longer) = swap ? (second, first) : (first, second);

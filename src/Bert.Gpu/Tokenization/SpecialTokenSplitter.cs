@@ -32,12 +32,12 @@ internal sealed class SpecialTokenSplitter
                 i++;
                 continue;
             }
-            if (i > start) onText(text[start..i], ref state);
-            onToken(_tokens[match].Id, ref state);
+            if (i > start) onText(text[start..i], start, ref state);
+            onToken(_tokens[match].Id, i, _tokens[match].Text.Length, ref state);
             i += _tokens[match].Text.Length;
             start = i;
         }
-        if (text.Length > start) onText(text[start..], ref state);
+        if (text.Length > start) onText(text[start..], start, ref state);
     }
 
     private int Match(ReadOnlySpan<char> text)
@@ -49,6 +49,6 @@ internal sealed class SpecialTokenSplitter
         return -1;
     }
 
-    /// <summary>Receives the id of one special token found in the text.</summary>
-    public delegate void TokenHandler<TState>(int id, ref TState state);
+    /// <summary>Receives the id of one special token found in the text, and where it is.</summary>
+    public delegate void TokenHandler<TState>(int id, int start, int length, ref TState state);
 }

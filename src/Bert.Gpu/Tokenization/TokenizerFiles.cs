@@ -1,16 +1,39 @@
 using System.Text.Json;
 using Bert.Gpu.Model;
+using Bert.Gpu.Tokenization.Json;
 
 namespace Bert.Gpu.Tokenization;
 
 /// <summary>Reads a tokenizer from HuggingFace's files: tokenizer.json, or vocab.txt with tokenizer_config.json.</summary>
 internal static class TokenizerFiles
 {
-    /// <summary>Loads <c>tokenizer.json</c> from <paramref name="directory"/> if present, else <c>vocab.txt</c> (+ <c>tokenizer_config.json</c>).</summary>
+    /// <summary>Loads BERT's WordPiece tokenizer: <c>tokenizer.json</c> from <paramref name="directory"/> if present, else <c>vocab.txt</c> (+ <c>tokenizer_config.json</c>).</summary>
     public static BertTokenizer Load(string directory)
     {
         var json = Path.Combine(directory, "tokenizer.json");
-        if (File.Exists(json)) return FromTokenizerJson(json);
+        if (File.Exists(json)) return BertFromTokenizerJson(json);
+        return FromVocabDirectory(directory);
+    }
+
+    /// <summary>Loads any supported tokenizer: <c>tokenizer.json</c> from <paramref name="directory"/> if present, else BERT's <c>vocab.txt</c> (+ <c>tokenizer_config.json</c>).</summary>
+    public static ITokenizer LoadAny(string directory)
+    {
+        var json = Path.Combine(directory, "tokenizer.json");
+        return File.Exists(json) ? FromTokenizerJson(json) : FromVocabDirectory(directory);
+    }
+
+    /// <summary>The tokenizer a <c>tokenizer.json</c> describes: BERT's WordPiece pipeline as a <see cref="BertTokenizer"/>, BPE and Unigram pipelines as a <see cref="PipelineTokenizer"/>.</summary>
+    public static ITokenizer FromTokenizerJson(string path)
+    {
+        using var doc = Parse(path);
+        var root = doc.RootElement;
+        if (Object(root, "model", path) is { } model && String(model, "type", path) == "WordPiece")
+            return BertFromTokenizerJson(root, path);
+        return new PipelineTokenizer(TokenizerJsonReader.Read(new JsonAt(root, "", path)));
+    }
+
+    private static BertTokenizer FromVocabDirectory(string directory)
+    {
         var vocab = Path.Combine(directory, "vocab.txt");
         if (!File.Exists(vocab))
             throw new ModelFormatException(directory, "has neither tokenizer.json nor vocab.txt; copy the model's tokenizer files into this directory.");
@@ -48,15 +71,19 @@ internal static class TokenizerFiles
             HandleChineseChars: Bool(root, "tokenize_chinese_chars", path) ?? true);
     }
 
-    private static BertTokenizer FromTokenizerJson(string path)
+    private static BertTokenizer BertFromTokenizerJson(string path)
     {
         using var doc = Parse(path);
-        var root = doc.RootElement;
+        return BertFromTokenizerJson(doc.RootElement, path);
+    }
+
+    private static BertTokenizer BertFromTokenizerJson(JsonElement root, string path)
+    {
         var model = Object(root, "model", path)
             ?? throw new ModelFormatException(path, "has no \"model\"; expected a HuggingFace tokenizer.json.");
         var type = String(model, "type", path);
         if (type != "WordPiece")
-            throw new ModelFormatException(path, $"model.type is \"{type}\", but only BERT's WordPiece is supported; use a BERT model's tokenizer.json (or its vocab.txt).");
+            throw new ModelFormatException(path, $"model.type is \"{type}\", but BertTokenizer reads only BERT's WordPiece; use Tokenizers.FromDirectory, which also reads BPE and Unigram tokenizers.");
         RequireType(root, "pre_tokenizer", "BertPreTokenizer", path);
         var tokens = Vocab(model, path);
         var normalizer = Object(root, "normalizer", path);

@@ -29,16 +29,18 @@ internal sealed class WordPieceModel
         _maxCharsPerWord = maxCharsPerWord;
     }
 
-    /// <summary>Appends the ids of <paramref name="word"/>'s pieces to <paramref name="ids"/>.</summary>
-    public void Tokenize(ReadOnlySpan<char> word, List<int> ids)
+    /// <summary>Appends the ids of <paramref name="word"/>'s pieces to <paramref name="ids"/> and, if given, the code units each covers to <paramref name="pieces"/>.</summary>
+    public void Tokenize(ReadOnlySpan<char> word, List<int> ids, List<TokenSpan>? pieces = null)
     {
         // HF counts Unicode scalar values, not UTF-16 units, against max_input_chars_per_word.
         if (word.Length > _maxCharsPerWord && CountScalars(word) > _maxCharsPerWord)
         {
             ids.Add(_unkId);
+            pieces?.Add(new TokenSpan(0, word.Length));
             return;
         }
         var firstPiece = ids.Count;
+        var firstSpan = pieces?.Count ?? 0;
         var start = 0;
         while (start < word.Length)
         {
@@ -55,9 +57,15 @@ internal sealed class WordPieceModel
             {
                 ids.RemoveRange(firstPiece, ids.Count - firstPiece);
                 ids.Add(_unkId);
+                if (pieces is not null)
+                {
+                    pieces.RemoveRange(firstSpan, pieces.Count - firstSpan);
+                    pieces.Add(new TokenSpan(0, word.Length));
+                }
                 return;
             }
             ids.Add(found);
+            pieces?.Add(new TokenSpan(start, end));
             start = end;
         }
     }

@@ -47,7 +47,7 @@ public sealed class CodePointTests
         AssertAll("split", (c, _) =>
         {
             var count = 0;
-            BertPreTokenizer.Split("a" + c + "a", ref count, static (_, ref n) => n++);
+            BertPreTokenizer.Split("a" + c + "a", ref count, static (_, _, ref n) => n++);
             return count switch { 1 => "word", 2 => "ws", 3 => "punct", _ => $"{count} pieces" };
         }, (_, cp) => expected[cp]);
     }

@@ -15,6 +15,14 @@ internal static class TokenizerTestData
 
     public static string PathOf(string file) => Path.Combine(Directory, file);
 
+    /// <summary>A file of tests/data/tokenizer/pipelines (gen-pipelines.js).</summary>
+    public static string PipelinePath(string file) => Path.Combine(Directory, "pipelines", file);
+
+    /// <summary>The tokenizer of pipelines/NAME.tokenizer.json, loaded once.</summary>
+    public static ITokenizer Pipeline(string name) => Pipelines.GetOrAdd(name, n => Tokenizers.FromTokenizerJson(PipelinePath($"{n}.tokenizer.json")));
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ITokenizer> Pipelines = new();
+
     // Test binaries run from bin/<config>/<tfm>; the data stays in the source tree beside the solution.
     private static string FindRepoRoot()
     {
