@@ -29,7 +29,7 @@ public sealed class BertModel
     /// <param name="heads">What the checkpoint's config says about its task head; null: none.</param>
     /// <exception cref="ModelFormatException">A tensor is missing, has the wrong shape, or holds NaN or Inf.</exception>
     public BertModel(string name, BertConfig config, IReadOnlyDictionary<string, FloatTensor> tensors,
-        BertTokenizer tokenizer, PoolingMode defaultPooling, int maxLength, IReadOnlyDictionary<string, QuantizedLinear>? quantized = null,
+        ITokenizer tokenizer, PoolingMode defaultPooling, int maxLength, IReadOnlyDictionary<string, QuantizedLinear>? quantized = null,
         HeadSettings? heads = null)
     {
         Heads = heads ?? HeadSettings.None;
@@ -51,7 +51,7 @@ public sealed class BertModel
     public BertConfig Config { get; }
 
     /// <summary>Tokenizer matching the vocabulary.</summary>
-    public BertTokenizer Tokenizer { get; }
+    public ITokenizer Tokenizer { get; }
 
     /// <summary>Pooling the model was trained with.</summary>
     public PoolingMode DefaultPooling { get; }

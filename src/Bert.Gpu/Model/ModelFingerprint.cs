@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using Bert.Gpu.Tokenization;
 
 namespace Bert.Gpu.Model;
 
@@ -32,12 +33,26 @@ internal static class ModelFingerprint
         if (c.Family != ModelFamily.Bert || c.EmbeddingSize != 0 || c.HasEmbeddingProjection || c.PositionPadId is not null || c.LayerSchedule is not null)
             Text(string.Join(",", c.Family, c.EmbeddingSize, c.HasEmbeddingProjection, c.PositionPadId?.ToString(CultureInfo.InvariantCulture) ?? "null",
                 string.Join(" ", c.Schedule)));
-        var tokenizer = model.Tokenizer;
-        var o = tokenizer.Options;
-        Text(string.Join(",", o.Lowercase, o.StripAccents?.ToString() ?? "null", o.CleanText, o.HandleChineseChars,
-            tokenizer.ClsId, tokenizer.SepId, tokenizer.UnkId, tokenizer.VocabSize));
-        for (var id = 0; id < tokenizer.VocabSize; id++)
-            Text(tokenizer.IdToToken(id));
+        if (model.Tokenizer is BertTokenizer tokenizer)
+        {
+            var o = tokenizer.Options;
+            Text(string.Join(",", o.Lowercase, o.StripAccents?.ToString() ?? "null", o.CleanText, o.HandleChineseChars,
+                tokenizer.ClsId, tokenizer.SepId, tokenizer.UnkId, tokenizer.VocabSize));
+            for (var id = 0; id < tokenizer.VocabSize; id++)
+                Text(tokenizer.IdToToken(id));
+        }
+        else
+        {
+            // A tokenizer.json pipeline: its kind, special ids and vocabulary, and what it makes of probe texts (which
+            // tells apart normalizers and pre-tokenizers that the vocabulary alone does not).
+            var other = model.Tokenizer;
+            Text(string.Join(",", other.GetType().Name, other.SpecialIds, other.VocabSize, other.SpecialTokenCount(false), other.SpecialTokenCount(true)));
+            for (var id = 0; id < other.VocabSize; id++)
+                Text(TokenOrHole(other, id));
+            foreach (var probe in Probes)
+                Text(string.Join(" ", other.Encode(probe, 512).Ids));
+            Text(string.Join(" ", other.Encode(Probes[0], Probes[1], 512).Ids));
+        }
         foreach (var name in tensorNames)
         {
             var tensor = model[name];
@@ -55,5 +70,20 @@ internal static class ModelFingerprint
             hash.AppendData(MemoryMarshal.AsBytes(q.Weight.Scales.AsSpan()));
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Texts that exercise case, accents, CJK, digits, punctuation, spacing and a surrogate pair.</summary>
+    private static readonly string[] Probes = ["Hello, World! It's 2026.", "  Ünïcödé café — naïve 東京 123,456 😀\ttabs\nlines  ", "<mask> <s> [MASK]"];
+
+    private static string TokenOrHole(ITokenizer tokenizer, int id)
+    {
+        try
+        {
+            return tokenizer.IdToToken(id);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return "\0hole"; // an id no token has (added tokens past a gap)
+        }
     }
 }

@@ -24,7 +24,7 @@ internal sealed class SlidingWindows
     /// <summary>Every window of every text, texts in order, windows in order.</summary>
     public TokenizedText[] Sequences { get; }
 
-    public static SlidingWindows Split(BertTokenizer tokenizer, IReadOnlyList<string> texts, int maxLength, int stride, PoolingMode pooling)
+    public static SlidingWindows Split(ITokenizer tokenizer, IReadOnlyList<string> texts, int maxLength, int stride, PoolingMode pooling)
     {
         var perText = new TokenizedText[texts.Count][];
         Parallel.For(0, texts.Count, i => perText[i] = Windows(tokenizer, texts[i], maxLength, stride));
@@ -35,8 +35,11 @@ internal sealed class SlidingWindows
         return new SlidingWindows(sequences, firstWindow, sequences.Select(s => s.Ids.Length - 2).ToArray(), pooling);
     }
 
-    private static TokenizedText[] Windows(BertTokenizer tokenizer, string text, int maxLength, int stride)
+    private static TokenizedText[] Windows(ITokenizer tokenizer, string text, int maxLength, int stride)
     {
+        // Each window is re-framed with the text's first and last token, so the tokenizer must add exactly those two.
+        if (tokenizer.SpecialTokenCount(pair: false) != 2)
+            throw new ArgumentException($"--long-text window needs a tokenizer that frames a text with one token on each side ([CLS] … [SEP], <s> … </s>); this one adds {tokenizer.SpecialTokenCount(pair: false)}.");
         var whole = tokenizer.Encode(text, int.MaxValue);
         var width = maxLength - 2;
         var content = whole.Ids.AsSpan(1, whole.Ids.Length - 2);

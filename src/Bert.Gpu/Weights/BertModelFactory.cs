@@ -18,7 +18,7 @@ internal static class BertModelFactory
     /// <param name="quantized">Linear units stored in int8, if any.</param>
     /// <param name="heads">What the config says about the task head, if anything.</param>
     public static BertModel Create(string weightsSource, string name, BertConfig config, IReadOnlyDictionary<string, FloatTensor> tensors,
-        BertTokenizer tokenizer, PoolingMode pooling, int maxLength, string? hint = null, IReadOnlyDictionary<string, QuantizedLinear>? quantized = null,
+        ITokenizer tokenizer, PoolingMode pooling, int maxLength, string? hint = null, IReadOnlyDictionary<string, QuantizedLinear>? quantized = null,
         Heads.HeadSettings? heads = null)
     {
         try

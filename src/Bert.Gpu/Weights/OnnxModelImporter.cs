@@ -35,7 +35,7 @@ public static class OnnxModelImporter
     /// <param name="tokenizer">Tokenizer matching the vocabulary.</param>
     /// <param name="pooling">Pooling the model was trained with.</param>
     /// <param name="maxLength">Maximum sequence length, or null for the position-table size.</param>
-    internal static BertModel Import(ReadOnlySpan<byte> onnx, string source, string name, BertTokenizer tokenizer, PoolingMode pooling, int? maxLength)
+    internal static BertModel Import(ReadOnlySpan<byte> onnx, string source, string name, ITokenizer tokenizer, PoolingMode pooling, int? maxLength)
     {
         var graph = OnnxModelParser.Parse(onnx, source);
         var tensors = OnnxWeightMapper.Map(graph, source);

@@ -33,8 +33,8 @@ public static class QbertModel
     /// <exception cref="ArgumentException">The model is not of the BERT family (the layout stores BERT's config only).</exception>
     public static void Save(BertModel model, string path, string sourceName, string sourceContentHash, JsonObject quantization)
     {
-        if (model.Config.Family != ModelFamily.Bert)
-            throw new ArgumentException($"{sourceName} is a {model.Config.Family} model; .qbert files hold BERT-family models only so far (calibrate a 'bert' model_type).");
+        if (model.Config.Family != ModelFamily.Bert || model.Tokenizer is not BertTokenizer tokenizer)
+            throw new ArgumentException($"{sourceName} is a {model.Config.Family} model; .qbert files hold BERT models with a WordPiece tokenizer only so far (calibrate a 'bert' model_type).");
         var writer = new QbertWriter();
         var units = new JsonObject();
         var codesOnly = new HashSet<string>();
@@ -49,7 +49,6 @@ public static class QbertModel
         foreach (var (name, _) in BertModel.EncoderTensors(model.Config))
             if (!codesOnly.Contains(name))
                 writer.AddFloat(name, model[name].Data, model[name].Shape);
-        var tokenizer = model.Tokenizer;
         var vocab = new StringBuilder();
         for (var id = 0; id < tokenizer.VocabSize; id++)
             vocab.Append(tokenizer.IdToToken(id)).Append('\n');

@@ -31,7 +31,7 @@ internal sealed class HeldScheduler : IDisposable
         _encoder = new BertEncoder(model, Backend);
         Scheduler = new BatchScheduler([_encoder], model.DefaultPooling, normalize: true, limits);
         Backend.Close();
-        TokenizedText[] plug = [new([model.Tokenizer.ClsId, model.Tokenizer.SepId], [0, 0])];
+        TokenizedText[] plug = [new([model.Tokenizer.SpecialIds.Cls!.Value, model.Tokenizer.SpecialIds.Sep!.Value], [0, 0])];
         _plugs[0] = Scheduler.Submit(plug, default);
         Backend.WaitForPasses(1);
         _plugs[1] = Scheduler.Submit(plug, default);
