@@ -32,6 +32,8 @@
 //                     compatibility characters and the stress lines;
 //   bpe-subword       ## / </w> BPE with fused unknowns, Whitespace, Digits, Punctuation, Strip, BertProcessing, a
 //                     single_word added token;
+//   bpe-misc          the same vocabulary behind Nmt, BertPreTokenizer, contiguous Digits, with ignore_merges and
+//                     unfused unknowns;
 //   llama             Prepend/Replace normalizers, BPE byte fallback, a BOS-only template;
 //   unigram-features  Split in every behaviour, CharDelimiterSplit, Metaspace "first", Unigram byte fallback, NFKC.
 'use strict';
@@ -343,6 +345,18 @@ function bpeSubwordJson(fortunes) {
       byte_fallback: false, vocab, merges: merges.map(([a, b]) => [a, b]),
     },
   });
+}
+
+// The same vocabulary behind Nmt, BertPreTokenizer and contiguous Digits, with ignore_merges (a word in the
+// vocabulary is one token), unknowns not fused, and no post-processor.
+function bpeMiscJson(subwordJson) {
+  const json = JSON.parse(subwordJson);
+  json.normalizer = { type: 'Nmt' };
+  json.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'BertPreTokenizer' }, { type: 'Digits', individual_digits: false }] };
+  json.post_processor = null;
+  json.added_tokens = json.added_tokens.filter((t) => t.special);
+  Object.assign(json.model, { fuse_unk: false, ignore_merges: true });
+  return JSON.stringify(json);
 }
 
 // Llama-2's shape: Prepend ▁ and spaces to ▁ as normalizers, no pre-tokenizer, BPE with byte fallback (<0x00> ..
@@ -677,7 +691,9 @@ async function main() {
   await writePipeline('xlmr', xlmr, fortunes, stress, { every: 6, full: true, shortPairs: 100 });
   writeJsonl(path.join(pipelineDir, 'xlmr.sentencepiece.jsonl'), await sentencePieceRows(tk.Tokenizer.fromString(xlmr), secondOpinion, models.xlmr.ids));
   await writePipeline('albert', albertJson(models.albert), fortunes, stress, { every: 8 });
-  await writePipeline('bpe-subword', bpeSubwordJson(fortunes), fortunes, stress, { every: 24, shortPairs: 30 });
+  const subword = bpeSubwordJson(fortunes);
+  await writePipeline('bpe-subword', subword, fortunes, stress, { every: 24, shortPairs: 30 });
+  await writePipeline('bpe-misc', bpeMiscJson(subword), fortunes, stress, { every: 48, shortPairs: 10 });
   await writePipeline('llama', llamaJson(fortunes), fortunes, stress, { every: 24, shortPairs: 30 });
   await writePipeline('unigram-features', unigramFeaturesJson(models.xlmr), fortunes, stress, { every: 24, shortPairs: 30 });
   const forms = formTexts(stress);

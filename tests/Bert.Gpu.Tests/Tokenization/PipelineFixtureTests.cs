@@ -17,6 +17,7 @@ public sealed class PipelineFixtureTests
     [InlineData("albert", 400)]
     [InlineData("bpe-subword", 200)]
     [InlineData("llama", 200)]
+    [InlineData("bpe-misc", 100)]
     [InlineData("unigram-features", 200)]
     [InlineData("nfc", 80)]
     [InlineData("nfd", 80)]

@@ -51,7 +51,7 @@ internal readonly struct JsonAt(JsonElement element, string path, string file)
     public int AsIndex() => Element.ValueKind == JsonValueKind.Number && Element.TryGetInt32(out var v) && v >= 0 ? v : throw Error("is not a non-negative integer.");
 
     /// <summary>This value as a number.</summary>
-    public double AsDouble() => Element.ValueKind == JsonValueKind.Number ? Element.GetDouble() : throw Error("is not a number.");
+    public double AsDouble() => Element.ValueKind == JsonValueKind.Number && Element.TryGetDouble(out var v) && double.IsFinite(v) ? v : throw Error("is not a finite number.");
 
     /// <summary>This value as true or false.</summary>
     public bool AsBool() => Element.ValueKind switch

@@ -8,6 +8,9 @@ internal static class ModelReader
     /// <summary>The model types <see cref="Read"/> accepts (WordPiece goes to <see cref="BertTokenizer"/> instead).</summary>
     public const string Supported = "BPE, Unigram (and WordPiece in BERT's pipeline)";
 
+    // Far above any real vocabulary (the largest are about 260,000 tokens).
+    private const int MaxId = 1 << 24;
+
     /// <summary>The model, and how many entries its vocabulary has (where HF starts numbering added tokens).</summary>
     public static (ITokenModel Model, int VocabEntries) Read(JsonAt model) => model.Type() switch
     {
@@ -35,7 +38,12 @@ internal static class ModelReader
     private static (ITokenModel, int) Bpe(JsonAt model)
     {
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (token, id) in model.Require("vocab").Properties()) vocab[token] = id.AsIndex();
+        foreach (var (token, id) in model.Require("vocab").Properties())
+        {
+            vocab[token] = id.AsIndex();
+            // Ids index tables here (HF keeps a hash map), so a stray huge id must not allocate gigabytes.
+            if (vocab[token] >= MaxId) throw id.Error($"is {vocab[token]}; vocabulary ids above {MaxId - 1} are not supported.");
+        }
         if (model.Get("dropout") is { } dropout && dropout.AsDouble() != 0)
             throw dropout.Error($"is {dropout.Element}; BPE dropout samples a different split on every call, so only null (or 0) is supported for inference.");
         var options = new BpeOptions(
