@@ -46,12 +46,14 @@ internal sealed class OnnxRuntimeOracle(byte[] onnx, int hidden) : IDisposable
                 mask[b, t] = 1;
                 types[b, t] = typeIds[b][t];
             }
-        using var results = _session.Run(
+        // RoBERTa and DistilBERT exports take no token_type_ids: feed only what the graph declares.
+        NamedOnnxValue[] inputs =
         [
             NamedOnnxValue.CreateFromTensor("input_ids", inputIds),
             NamedOnnxValue.CreateFromTensor("attention_mask", mask),
             NamedOnnxValue.CreateFromTensor("token_type_ids", types),
-        ], ["last_hidden_state"]);
+        ];
+        using var results = _session.Run([.. inputs.Where(i => _session.InputMetadata.ContainsKey(i.Name))], ["last_hidden_state"]);
         // Copied out: the tensor belongs to results, which is disposed here.
         return results.Single().AsTensor<float>().Clone();
     }
