@@ -68,6 +68,13 @@ public class HeadOracleTests(CpuAccelerator cpu, ITestOutputHelper output)
 
     private void Check(string name, IComputeBackend backend)
     {
+        var worst = WorstDifference(name, backend, output);
+        Assert.True(worst <= Tolerance, $"{name}: max |Δ| = {worst}");
+    }
+
+    /// <summary>The largest |Δ| between <paramref name="name"/>'s head outputs on <paramref name="backend"/> and PyTorch's.</summary>
+    internal static float WorstDifference(string name, IComputeBackend backend, ITestOutputHelper output)
+    {
         var checkpoint = FamilyCheckpoint.Load("heads", name);
         var model = HuggingFaceModelLoader.Load(checkpoint.Folder);
         var head = model.Head();
@@ -94,7 +101,7 @@ public class HeadOracleTests(CpuAccelerator cpu, ITestOutputHelper output)
         }
         if (checkpoint.Expected.ContainsKey("probabilities"))
             Compare("probabilities", [.. Enumerable.Range(0, rows).SelectMany(r => head.Score(logits.AsSpan(r * head.Width, head.Width)))]);
-        Assert.True(worst <= Tolerance, $"{name}: max |Δ| = {worst}");
+        return worst;
     }
 
     private static BertModel Load(string name) => HuggingFaceModelLoader.Load(RepoPaths.Data("heads", name));

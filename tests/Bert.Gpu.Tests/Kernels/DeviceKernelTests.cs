@@ -123,6 +123,25 @@ public abstract class DeviceKernelTests(DeviceFixture device, ITestOutputHelper 
     [InlineData(385)]
     public void MaxPoolOfNegativeColumnsIsExact(int width) => Check(b => AdversarialNumerics.MaxPoolOfNegativeColumns(b, width));
 
+    [SkippableTheory]
+    [MemberData(nameof(FamilyCases))]
+    public void FamilyMatchesPyTorch(string name) =>
+        Check(b =>
+        {
+            var checkpoint = Families.FamilyCheckpoint.Load(name);
+            var model = Bert.Gpu.Weights.HuggingFaceModelLoader.Load(checkpoint.Folder);
+            return Reference.MaxAbsDiff(checkpoint.Expected["last_hidden_state"], Families.FamilyOracleTests.LastHiddenState(model, b, checkpoint.Batch));
+        }, OpTolerance, $"family {name}, last hidden state vs PyTorch");
+
+    [SkippableTheory]
+    [MemberData(nameof(HeadCases))]
+    public void HeadMatchesPyTorch(string name) =>
+        Check(b => Families.HeadOracleTests.WorstDifference(name, b, output), OpTolerance, $"head {name}, logits vs PyTorch");
+
+    public static TheoryData<string> FamilyCases => Families.FamilyOracleTests.Cases;
+
+    public static TheoryData<string> HeadCases => Families.HeadOracleTests.Cases;
+
     private void Check(Func<IComputeBackend, float> run, float tolerance, string what)
     {
         var backend = device.Require();
