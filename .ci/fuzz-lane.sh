@@ -3,14 +3,14 @@
 # the tokenizer, the CLI's input readers and the model-file readers (the .qbert reader among them), each for a bounded time, starting from the
 # committed seeds in tests/Bert.Gpu.Fuzz/corpus/TARGET. Any crash (an exception other than the reader's documented
 # one, or a broken property) or hang fails the lane, printing the target, the input in base64 and the replayed stack.
-#   BERT_GPU_FUZZ_SECONDS  seconds per target (default 25: 11 targets, about 5 minutes with the build on 2 cores)
+#   BERT_GPU_FUZZ_SECONDS  seconds per target (default 25: 12 targets, about 6 minutes with the build on 2 cores)
 #   BERT_GPU_FUZZ_TARGETS  space-separated subset of the targets (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 seconds=${BERT_GPU_FUZZ_SECONDS:-25}
-targets=${BERT_GPU_FUZZ_TARGETS:-tokenizer lines jsonl csv safetensors pytorch onnx config tokenizer-json tokenizer-vocab qbert}
+targets=${BERT_GPU_FUZZ_TARGETS:-tokenizer lines jsonl csv safetensors pytorch onnx config tokenizer-json tokenizer-vocab tokenizer-pipeline qbert}
 out=artifacts/fuzz
 bin=$out/bin
 harness=tests/Bert.Gpu.Fuzz
@@ -51,7 +51,7 @@ summary=()
 for target in $targets; do
   dict=()
   case $target in
-    config|tokenizer-json|tokenizer-vocab|safetensors|jsonl|qbert) dict=(-x "$harness/dictionaries/json.dict") ;;
+    config|tokenizer-json|tokenizer-vocab|tokenizer-pipeline|safetensors|jsonl|qbert) dict=(-x "$harness/dictionaries/json.dict") ;;
     onnx) dict=(-x "$harness/dictionaries/onnx.dict") ;;
     pytorch) dict=(-x "$harness/dictionaries/pickle.dict") ;;
   esac

@@ -17,6 +17,7 @@ internal static class FuzzTargets
         WeightsTargets.Config,
         TokenizerFilesTargets.Json,
         TokenizerFilesTargets.Vocab,
+        TokenizerFilesTargets.Pipeline,
         QbertTarget.Target,
     ];
 

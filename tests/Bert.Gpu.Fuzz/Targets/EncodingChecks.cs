@@ -41,6 +41,25 @@ internal static class EncodingChecks
             PropertyViolation.Check(a.Length == fullA.Length && b.Length == fullB.Length, "the pair fits but was truncated");
     }
 
+    /// <summary>
+    /// What any pipeline promises: at most <paramref name="maxLength"/> ids, each in the vocabulary, a type id per id, and
+    /// offsets inside the text(s) (<paramref name="texts"/>: their concatenation, which bounds either's offsets).
+    /// </summary>
+    public static void Bounded(ITokenizer tokenizer, string texts, TokenizedText encoded, int maxLength)
+    {
+        var ids = encoded.Ids;
+        PropertyViolation.Check(ids.Length <= maxLength, $"{ids.Length} ids; max length {maxLength}");
+        PropertyViolation.Check(encoded.TypeIds.Length == ids.Length, "type ids and ids differ in length");
+        foreach (var id in ids)
+            PropertyViolation.Check(id >= 0 && id < tokenizer.VocabSize, $"id {id} is outside the {tokenizer.VocabSize}-id vocabulary");
+        if (encoded.Offsets is { } offsets)
+        {
+            PropertyViolation.Check(offsets.Length == ids.Length, "offsets and ids differ in length");
+            foreach (var span in offsets)
+                PropertyViolation.Check(span.Start >= 0 && span.Start <= span.End && span.End <= texts.Length, $"offset {span} is outside the text");
+        }
+    }
+
     private static void Framed(BertTokenizer tokenizer, int[] ids)
     {
         PropertyViolation.Check(ids[0] == tokenizer.ClsId && ids[^1] == tokenizer.SepId, "the encoding does not start with [CLS] and end with [SEP]");

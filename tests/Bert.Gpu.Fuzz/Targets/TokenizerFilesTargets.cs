@@ -30,6 +30,24 @@ internal static class TokenizerFilesTargets
                 Run("tokenizer-vocab", ("tokenizer_config.json", input[..split]), ("vocab.txt", input[(split + 1)..]));
         });
 
+    public static FuzzTarget Pipeline { get; } = new("tokenizer-pipeline",
+        "bytes as tokenizer.json -> TokenizerFiles.FromTokenizerJson (any pipeline: WordPiece, BPE, Unigram); only ModelFormatException; " +
+        "a tokenizer it returns keeps ids in its vocabulary, lengths within the bound, offsets within the text",
+        input =>
+        {
+            var path = Path.Combine(ScratchFolder.Folder("tokenizer-pipeline", "tokenizer.json"), "tokenizer.json");
+            File.WriteAllBytes(path, input);
+            ITokenizer? tokenizer = null;
+            Expected.Only<ModelFormatException>(() => tokenizer = TokenizerFiles.FromTokenizerJson(path));
+            if (tokenizer is null)
+                return;
+            foreach (var text in Texts)
+            {
+                EncodingChecks.Bounded(tokenizer, text, tokenizer.Encode(text, 16 + tokenizer.SpecialTokenCount(false)), 16 + tokenizer.SpecialTokenCount(false));
+                EncodingChecks.Bounded(tokenizer, text + Texts[1], tokenizer.Encode(text, Texts[1], 16 + tokenizer.SpecialTokenCount(true)), 16 + tokenizer.SpecialTokenCount(true));
+            }
+        });
+
     private static void Run(string folderName, params (string Name, byte[] Bytes)[] files)
     {
         var folder = ScratchFolder.Folder(folderName, "tokenizer.json", "vocab.txt", "tokenizer_config.json");

@@ -31,6 +31,17 @@ public sealed class ModelFileFindingsTests
         Assert.Equal("holds a JSON string, not an object; this is not a HuggingFace tokenizer file.", error.Problem);
     }
 
+    // A BPE tokenizer.json whose unk_token is not in its vocabulary loaded, then threw InvalidOperationException from
+    // the first encode that needed the unknown token.
+    [Fact]
+    public void BpeUnknownTokenOutsideTheVocabulary_IsAModelFormatError()
+    {
+        var path = Path.Combine(FindingFiles.Folder("tokenizer-pipeline-unk-not-in-vocab"), "tokenizer.json");
+        var error = Assert.Throws<ModelFormatException>(() => Bert.Gpu.Tokenization.TokenizerFiles.FromTokenizerJson(path));
+        Assert.Contains("model.unk_token", error.Message);
+        Assert.Contains("which model.vocab does not hold", error.Message);
+    }
+
     // OnnxWeightMapper named a MatMul's weight after the Add consuming Outputs[0], which a corrupt node does not have.
     [Fact]
     public void OnnxMatMulWithoutOutput_IsAModelFormatError()

@@ -53,6 +53,10 @@ internal static class ModelReader
             FuseUnk: model.Bool("fuse_unk", false),
             ByteFallback: model.Bool("byte_fallback", false),
             IgnoreMerges: model.Bool("ignore_merges", false));
+        // HF looks the unknown token up in the model's vocabulary when a piece needs it, and fails that encode: refused
+        // here, before any text is (found by fuzzing: a file whose unk_token was misspelled).
+        if (options.UnkToken is { } unk && !vocab.ContainsKey(unk))
+            throw model.Require("unk_token").Error($"is \"{unk}\", which model.vocab does not hold; name a token of the vocabulary (or null).");
         if (options.ByteFallback && (options.ContinuingSubwordPrefix is { Length: > 0 } || options.EndOfWordSuffix is { Length: > 0 }))
             throw model.Error("sets byte_fallback together with a continuing_subword_prefix or end_of_word_suffix, whose byte spans HF computes inconsistently; this combination is not supported.");
         var prefixLength = options.ContinuingSubwordPrefix?.Length ?? 0;
