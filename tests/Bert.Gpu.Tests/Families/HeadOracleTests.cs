@@ -21,11 +21,13 @@ public class HeadOracleTests(CpuAccelerator cpu, ITestOutputHelper output)
 {
     private const float Tolerance = 1e-4f;
 
-    public static TheoryData<string> Cases =>
-    [
-        "bert-seqcls", "bert-multilabel", "bert-regression", "roberta-seqcls", "distilbert-seqcls", "albert-seqcls", "electra-seqcls",
-        "bert-tokencls", "bert-qa", "bert-mlm", "roberta-mlm", "distilbert-mlm", "albert-mlm", "electra-mlm", "bert-nsp",
-    ];
+    /// <summary>Every folder of tests/data/heads.</summary>
+    public static TheoryData<string> Cases => [.. Names()];
+
+    /// <summary>The folders that also hold the checkpoint as torch.save wrote it.</summary>
+    public static TheoryData<string> CasesWithBin => [.. Names().Where(c => File.Exists(RepoPaths.Data("heads", c, "pytorch_model.bin")))];
+
+    private static IEnumerable<string> Names() => Directory.GetDirectories(RepoPaths.Data("heads")).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal);
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -42,6 +44,36 @@ public class HeadOracleTests(CpuAccelerator cpu, ITestOutputHelper output)
     {
         using var ilgpu = new IlgpuBackend(cpu.Accelerator);
         Check(name, ilgpu);
+    }
+
+    [Fact]
+    public void EveryFamilyHasEveryHead()
+    {
+        var kinds = Names().Select(Load).Select(m => (m.Config.Family, Kind: m.Heads.Kind!.Value)).ToHashSet();
+        foreach (var family in Enum.GetValues<ModelFamily>())
+            foreach (var kind in new[] { HeadKind.SequenceClassification, HeadKind.TokenClassification, HeadKind.QuestionAnswering, HeadKind.MaskedLm })
+                Assert.True(kinds.Contains((family, kind)), $"tests/data/heads has no {family} {kind} checkpoint");
+    }
+
+    [Theory]
+    [MemberData(nameof(CasesWithBin))]
+    public void PytorchModelBinGivesTheSameLogits(string name)
+    {
+        var folder = RepoPaths.Data("heads", name);
+        using var dir = new Weights.TempDirectory();
+        foreach (var file in Directory.GetFiles(folder).Where(f => Path.GetFileName(f) != "model.safetensors"))
+            File.Copy(file, dir.File(Path.GetFileName(file)));
+        var checkpoint = FamilyCheckpoint.Load("heads", name);
+        using var host = new HostBackend(2);
+        float[] Logits(BertModel model)
+        {
+            var head = model.Head();
+            var logits = new float[(head.PerSequence ? checkpoint.Batch.Sequences : checkpoint.Batch.TotalTokens) * head.Width];
+            using var encoder = new BertEncoder(model, host);
+            encoder.Predict(checkpoint.Batch, head, logits);
+            return logits;
+        }
+        Assert.Equal(Logits(HuggingFaceModelLoader.Load(folder)), Logits(HuggingFaceModelLoader.Load(dir.Path)));
     }
 
     [Fact]
