@@ -55,7 +55,7 @@ internal sealed class QaWindows
         if (overlap >= budget)
         {
             if (stride is not null)
-                throw new CliException($"{where}: --stride {overlap} must be less than the {budget} context tokens a window holds here (--max-length {maxLength} less the question's {frame}); lower --stride or raise --max-length.");
+                throw new CliException($"{where}: --stride {overlap} must be less than the {budget} context tokens a window holds here (--max-length {maxLength} less {frame} for the question and the special tokens); lower --stride or raise --max-length.");
             overlap = budget - 1;
         }
         for (var start = 0; ; start += budget - overlap)
