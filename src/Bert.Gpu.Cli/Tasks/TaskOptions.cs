@@ -8,7 +8,11 @@ namespace Bert.Gpu.Cli.Tasks;
 /// <summary>The options every task command takes (model, output, device, threads, max length, overwrite), added to a command and read back.</summary>
 internal sealed class TaskOptions
 {
-    private readonly Option<string> _model = CommonOptions.Model();
+    private readonly Option<string> _model = new("--model", "-m")
+    {
+        Description = "A HuggingFace checkpoint folder with a task head (its config.json's architectures names it).",
+        Required = true,
+    };
     private readonly Option<string> _output = CommonOptions.Output(".jsonl");
     private readonly Option<string> _device = new("--device", "-d")
     {
