@@ -15,15 +15,12 @@ internal sealed class HeadRunner : IDisposable
 
     private HeadRunner(BertModel model, TaskHead head, IComputeBackend backend, int maxLength)
     {
-        Model = model;
+        Tokenizer = model.Tokenizer;
         Head = head;
         _backend = backend;
         MaxLength = maxLength;
         _encoder = new BertEncoder(model, backend);
     }
-
-    /// <summary>The loaded model.</summary>
-    public BertModel Model { get; }
 
     /// <summary>The head in use.</summary>
     public TaskHead Head { get; }
@@ -32,7 +29,7 @@ internal sealed class HeadRunner : IDisposable
     public int MaxLength { get; }
 
     /// <summary>The model's tokenizer.</summary>
-    public ITokenizer Tokenizer => Model.Tokenizer;
+    public ITokenizer Tokenizer { get; }
 
     /// <summary>The device the head runs on, for the summary line.</summary>
     public string DeviceName => _backend.DeviceName;

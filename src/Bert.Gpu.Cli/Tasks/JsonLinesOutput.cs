@@ -22,9 +22,6 @@ internal sealed class JsonLinesOutput : IDisposable
         _writer = new Utf8JsonWriter(_file.Stream, Options);
     }
 
-    /// <summary>Lines written so far.</summary>
-    public long Lines { get; private set; }
-
     /// <summary>Writes one line: <paramref name="write"/> writes one JSON value (an object) to the writer it is given.</summary>
     public void Line(Action<Utf8JsonWriter> write)
     {
@@ -32,7 +29,6 @@ internal sealed class JsonLinesOutput : IDisposable
         _writer.Flush();
         _writer.Reset();
         _file.Stream.WriteByte((byte)'\n');
-        Lines++;
     }
 
     /// <summary>Flushes the file and renames it to the destination.</summary>
