@@ -36,9 +36,9 @@ internal static class ClassifyCommand
     {
         using var source = TaskSource.Texts(inputPath, format, textField, textColumn);
         using var runner = s.Prepare("classify", source, HeadKind.SequenceClassification, pairs: false);
-        using var output = new JsonLinesOutput(s.Output);
+        using var output = s.Open("classify", runner, source, $"raw={raw} top_k={topK}");
         var head = runner.Head;
-        TaskJob.Run(source, runner.DeviceName, chunk =>
+        TaskJob.Run(source, output, runner.DeviceName, chunk =>
         {
             var sequences = chunk.Select(r => runner.Tokenizer.Encode(r.Text, runner.MaxLength)).ToList();
             var (logits, batch) = runner.Predict(sequences);

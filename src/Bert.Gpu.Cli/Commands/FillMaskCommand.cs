@@ -37,9 +37,9 @@ internal static class FillMaskCommand
         using var runner = s.Prepare("fill-mask", source, HeadKind.MaskedLm, pairs: false);
         var mask = runner.Tokenizer.SpecialIds.Mask
             ?? throw new CliException($"--model {s.Model}: its tokenizer has no mask token, so there is nothing to fill.");
-        using var output = new JsonLinesOutput(s.Output);
+        using var output = s.Open("fill-mask", runner, source, $"top_k={topK}");
         var width = runner.Head.Width;
-        TaskJob.Run(source, runner.DeviceName, chunk =>
+        TaskJob.Run(source, output, runner.DeviceName, chunk =>
         {
             var sequences = chunk.Select(r => runner.Tokenizer.Encode(r.Text, runner.MaxLength)).ToList();
             var (logits, batch) = runner.Predict(sequences);

@@ -34,10 +34,10 @@ internal static class NerCommand
     {
         using var source = TaskSource.Texts(inputPath, format, textField, textColumn);
         using var runner = s.Prepare("ner", source, HeadKind.TokenClassification, pairs: false);
-        using var output = new JsonLinesOutput(s.Output);
+        using var output = s.Open("ner", runner, source, $"aggregation={aggregation}");
         var head = runner.Head;
         var labels = Enumerable.Range(0, head.Width).Select(i => ClassifyCommand.LabelOf(head.Labels, i)).ToArray();
-        TaskJob.Run(source, runner.DeviceName, chunk =>
+        TaskJob.Run(source, output, runner.DeviceName, chunk =>
         {
             var sequences = chunk.Select(r => runner.Tokenizer.Encode(r.Text, runner.MaxLength)).ToList();
             var (logits, batch) = runner.Predict(sequences);

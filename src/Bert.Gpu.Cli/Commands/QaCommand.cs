@@ -34,8 +34,8 @@ internal static class QaCommand
     {
         using var source = TaskSource.Pairs(inputPath, (questionField, "--question-field"), (contextField, "--context-field"));
         using var runner = s.Prepare("qa", source, HeadKind.QuestionAnswering, pairs: true);
-        using var output = new JsonLinesOutput(s.Output);
-        TaskJob.Run(source, runner.DeviceName, chunk =>
+        using var output = s.Open("qa", runner, source, $"max_answer={maxAnswer} stride={stride}");
+        TaskJob.Run(source, output, runner.DeviceName, chunk =>
         {
             var windows = chunk.Select(r => QaWindows.Cut(runner.Tokenizer, r.Text, r.Pair!, runner.MaxLength, stride, $"{source.Name}:{r.Line}")).ToList();
             var sequences = windows.SelectMany(w => w.Sequences).ToList();

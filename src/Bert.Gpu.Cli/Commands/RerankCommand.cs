@@ -42,14 +42,16 @@ internal static class RerankCommand
 
     private static int Run(TaskSettings s, string inputPath, Options o)
     {
+        if (o.Sort && s.Resume)
+            throw new CliException("--resume: not with --sort (sorted lines are written only when a query's records are all read, so no partial output is kept); drop one of the two.");
         using var source = Open(inputPath, o);
         using var runner = s.Prepare("rerank", source, HeadKind.SequenceClassification, pairs: true);
-        using var output = new JsonLinesOutput(s.Output);
+        using var output = s.Open("rerank", runner, source, $"label={o.Label} raw={o.Raw} query={o.Query is not null}");
         var head = runner.Head;
         var column = Column(head, o.Label, s.Model);
+        var index = output.Records;
         var group = new List<(long Index, float Score)>();
         string? groupQuery = null;
-        long index = 0;
 
         void Write(long i, float score) => output.Line(w =>
         {
@@ -66,7 +68,7 @@ internal static class RerankCommand
             group.Clear();
         }
 
-        TaskJob.Run(source, runner.DeviceName, chunk =>
+        TaskJob.Run(source, output, runner.DeviceName, chunk =>
         {
             var sequences = chunk.Select(r => runner.Tokenizer.Encode(r.Text, r.Pair!, runner.MaxLength)).ToList();
             var (logits, batch) = runner.Predict(sequences);
@@ -85,7 +87,7 @@ internal static class RerankCommand
                 group.Add((index, score));
             }
             return batch.TotalTokens;
-        });
+        }, checkpoints: !o.Sort);
         FlushGroup();
         output.Commit();
         return 0;

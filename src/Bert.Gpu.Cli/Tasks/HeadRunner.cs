@@ -17,6 +17,7 @@ internal sealed class HeadRunner : IDisposable
     {
         Tokenizer = model.Tokenizer;
         Head = head;
+        ModelHash = Fingerprint(model, head);
         _backend = backend;
         MaxLength = maxLength;
         _encoder = new BertEncoder(model, backend);
@@ -24,6 +25,9 @@ internal sealed class HeadRunner : IDisposable
 
     /// <summary>The head in use.</summary>
     public TaskHead Head { get; }
+
+    /// <summary>SHA-256 of the model's content hash (its encoder and tokenizer), the head's architecture, labels and tensors: what decides the logits.</summary>
+    public string ModelHash { get; }
 
     /// <summary>Most tokens of one sequence, special tokens included.</summary>
     public int MaxLength { get; }
@@ -63,6 +67,29 @@ internal sealed class HeadRunner : IDisposable
         var logits = new float[rows * Head.Width];
         _encoder.Predict(batch, Head, logits);
         return (logits, batch);
+    }
+
+    private static string Fingerprint(BertModel model, TaskHead head)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        void Text(string text) => hash.AppendData(System.Text.Encoding.UTF8.GetBytes(text + "\n"));
+        Text(model.ContentHash);
+        Text(head.Architecture);
+        foreach (var label in head.Labels)
+            Text(label);
+        var names = head.Steps.SelectMany(step => step switch
+        {
+            LinearStep linear => new[] { linear.Weight, linear.Bias },
+            LayerNormStep norm => [norm.Gamma, norm.Beta],
+            _ => [],
+        });
+        foreach (var name in names)
+        {
+            Text(name);
+            if (model.Tensors.TryGetValue(name, out var tensor))
+                hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Data.AsSpan()));
+        }
+        return Convert.ToHexStringLower(hash.GetCurrentHash());
     }
 
     private static string Describe(HeadKind kind) => kind switch

@@ -22,22 +22,26 @@ internal sealed class TaskOptions
     private readonly Option<int> _threads = OptionParsers.Int("--threads", "Host threads (0 = all cores).", 0, min: 0, max: 4096);
     private readonly Option<int?> _maxLength = CommonOptions.MaxLength();
     private readonly Option<bool> _overwrite = CommonOptions.Overwrite();
+    private readonly Option<bool> _resume = new("--resume")
+    {
+        Description = "Continue an interrupted or failed job from the lines its partial output holds (verified: same model, options and input).",
+    };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _model, _output, _device, _threads, _maxLength, _overwrite })
+        foreach (var option in new Option[] { _model, _output, _device, _threads, _maxLength, _overwrite, _resume })
             command.Options.Add(option);
     }
 
     /// <summary>The values of one run.</summary>
     public TaskSettings Read(ParseResult result) => new(
         result.GetRequiredValue(_model), result.GetRequiredValue(_output), result.GetRequiredValue(_device),
-        result.GetValue(_threads), result.GetValue(_maxLength), result.GetValue(_overwrite));
+        result.GetValue(_threads), result.GetValue(_maxLength), result.GetValue(_overwrite), result.GetValue(_resume));
 }
 
 /// <summary>The common options of one task run.</summary>
-internal sealed record TaskSettings(string Model, string Output, string Device, int Threads, int? MaxLength, bool Overwrite)
+internal sealed record TaskSettings(string Model, string Output, string Device, int Threads, int? MaxLength, bool Overwrite, bool Resume)
 {
     /// <summary>
     /// Checks the output against <paramref name="source"/> before the slow part (a <c>.jsonl</c> name, the overwrite
@@ -47,7 +51,14 @@ internal sealed record TaskSettings(string Model, string Output, string Device, 
     {
         if (!Output.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new CliException($"{Output}: {command} writes JSON Lines; name the --output file with a .jsonl extension.");
-        OutputChecks.Check(Output, "--output", source.Path, Overwrite);
+        OutputChecks.Check(Output, "--output", source.Path, Overwrite, (AtomicOutputFile.ResumablePath(Output), Resume));
         return HeadRunner.Load(command, kind, pairs, Model, Device, Threads, MaxLength);
     }
+
+    /// <summary>
+    /// Opens the output of <paramref name="command"/> run by <paramref name="runner"/>; <paramref name="options"/>
+    /// names every other option that changes a line, so that <c>--resume</c> continues only the very same job.
+    /// </summary>
+    public JsonLinesOutput Open(string command, HeadRunner runner, TaskSource source, string options) =>
+        new(Output, $"{command} model={runner.ModelHash} max_length={runner.MaxLength} input={source.Format} {options}", Resume);
 }

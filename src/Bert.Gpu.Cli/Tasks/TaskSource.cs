@@ -7,8 +7,9 @@ internal sealed class TaskSource : IDisposable
 {
     private readonly IDisposable _input;
 
-    private TaskSource(IDisposable input, string name, string? path, long? length, IEnumerable<TaskRecord> records)
+    private TaskSource(IDisposable input, string name, string? path, long? length, string format, IEnumerable<TaskRecord> records)
     {
+        Format = format;
         _input = input;
         Name = name;
         Path = path;
@@ -25,6 +26,9 @@ internal sealed class TaskSource : IDisposable
     /// <summary>Size in bytes of a regular file; null for a pipe.</summary>
     public long? Length { get; }
 
+    /// <summary>How records are read (format, field or column names), for a job's identity.</summary>
+    public string Format { get; }
+
     /// <summary>The records, in input order; enumerate once.</summary>
     public IEnumerable<TaskRecord> Records { get; }
 
@@ -35,7 +39,8 @@ internal sealed class TaskSource : IDisposable
         var records = input.Texts.Select(t => pairWith is null
             ? new TaskRecord(t.Line, t.Text, null, t.End)
             : new TaskRecord(t.Line, pairWith, t.Text, t.End));
-        return new TaskSource(input, input.Name, input.Path, input.Length, records);
+        return new TaskSource(input, input.Name, input.Path, input.Length,
+            $"{input.Format.ToString().ToLowerInvariant()}:{textField}{textColumn}", records);
     }
 
     /// <summary>JSON Lines pairs: the string fields <paramref name="first"/> and <paramref name="second"/> of each record, each with the option that names it.</summary>
@@ -43,7 +48,7 @@ internal sealed class TaskSource : IDisposable
     {
         var input = RecordInput.Open(path, [first, second]);
         var records = input.Records.Select(r => new TaskRecord(r.Line, r.Fields[0], r.Fields[1], r.End));
-        return new TaskSource(input, input.Name, input.Path, input.Length, records);
+        return new TaskSource(input, input.Name, input.Path, input.Length, $"jsonl:{first.Field},{second.Field}", records);
     }
 
     /// <summary>What errors call the input at <paramref name="path"/>.</summary>
