@@ -7,6 +7,11 @@ using Bert.Gpu.Model;
 var root = new RootCommand("Bert.Gpu: BERT-family sentence embeddings on GPUs (ILGPU) and CPUs.")
 {
     EmbedCommand.Create(),
+    ClassifyCommand.Create(),
+    RerankCommand.Create(),
+    NerCommand.Create(),
+    QaCommand.Create(),
+    FillMaskCommand.Create(),
     TokenizeCommand.Create(),
     CalibrateCommand.Create(),
     DevicesCommand.Create(),

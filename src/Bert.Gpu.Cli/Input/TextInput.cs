@@ -45,14 +45,11 @@ internal sealed class TextInput : IDisposable
     /// </summary>
     public static TextInput Open(string path, InputFormat format, string? textField, string? textColumn)
     {
-        var stdin = path == StandardInput;
-        var name = stdin ? "stdin" : path;
-        if (!stdin && Directory.Exists(path))
-            throw new CliException($"{name}: is a folder; --input takes a file (or - for standard input).");
-        if (!stdin && !File.Exists(path))
-            throw new CliException($"{name}: no such input file.");
+        var name = NameOf(path);
+        CheckExists(path);
         format = Resolve(path, name, format, textField, textColumn);
-        var stream = stdin ? Console.OpenStandardInput() : OpenFile(path, name);
+        var stream = OpenStream(path);
+        var stdin = path == StandardInput;
         try
         {
             var lines = Utf8Lines.Read(stream, name);
@@ -106,6 +103,23 @@ internal sealed class TextInput : IDisposable
         }
         return format;
     }
+
+    /// <summary>What errors call <paramref name="path"/>: the path itself, or <c>stdin</c> for <see cref="StandardInput"/>.</summary>
+    internal static string NameOf(string path) => path == StandardInput ? "stdin" : path;
+
+    /// <summary>Fails unless <paramref name="path"/> is <see cref="StandardInput"/> or an existing file.</summary>
+    internal static void CheckExists(string path)
+    {
+        if (path == StandardInput)
+            return;
+        if (Directory.Exists(path))
+            throw new CliException($"{path}: is a folder; --input takes a file (or - for standard input).");
+        if (!File.Exists(path))
+            throw new CliException($"{path}: no such input file.");
+    }
+
+    /// <summary>Opens <paramref name="path"/> (checked by <see cref="CheckExists"/>) for reading, or standard input.</summary>
+    internal static Stream OpenStream(string path) => path == StandardInput ? Console.OpenStandardInput() : OpenFile(path, path);
 
     private static FileStream OpenFile(string path, string name)
     {
