@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Writes a tokenizer.json beside the vocab.txt of every RoBERTa-family fixture (tests/data/families and
-// tests/data/heads: roberta, xlm-roberta, camembert, roberta-seqcls, roberta-mlm), so those folders load as RoBERTa
-// checkpoints do, with RoBERTa's pipeline: ByteLevel pre-tokenizer, a BPE model over the fixture's 64 made-up pieces
-// (no merges: the encoder tests feed ids, this only has to be the real shape), RobertaProcessing with <s> and </s>.
+// tests/data/heads: roberta, xlm-roberta, camembert, roberta-seqcls, roberta-mlm, roberta-tokencls, roberta-qa), so
+// those folders load as RoBERTa checkpoints do, with RoBERTa's pipeline: ByteLevel pre-tokenizer, a BPE model over
+// the fixture's 64 made-up pieces (no merges: the encoder tests feed ids, this only has to be the real shape),
+// RobertaProcessing with <s> and </s>.
 // HuggingFace tokenizers (npm, pinned in package.json) loads each file and encodes a text before it is written.
 //
 // Usage (from tests/oracle, after npm ci):  node family-tokenizers.js
@@ -14,7 +15,7 @@ const tk = require('tokenizers');
 const data = path.join(__dirname, '..', 'data');
 const folders = [
   ['families', 'roberta'], ['families', 'xlm-roberta'], ['families', 'camembert'],
-  ['heads', 'roberta-seqcls'], ['heads', 'roberta-mlm'],
+  ['heads', 'roberta-seqcls'], ['heads', 'roberta-mlm'], ['heads', 'roberta-tokencls'], ['heads', 'roberta-qa'],
 ];
 const special = ['<s>', '<pad>', '</s>', '<unk>', '<mask>'];
 

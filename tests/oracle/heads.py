@@ -19,6 +19,8 @@ The head math follows transformers' modeling code, read in huggingface/transform
     BertForSequenceClassification.forward    logits = classifier(dropout(pooled))              (BertModel with pooler)
     BertForTokenClassification.forward       logits = classifier(dropout(hidden))  per token   (add_pooling_layer=False)
     BertForQuestionAnswering.forward         start, end = qa_outputs(hidden).split(1, -1)     (add_pooling_layer=False)
+    (the token classification and QA heads of the other four families are the same two nn.Linear layers on every
+    token, under the same names `classifier` and `qa_outputs`: see the comment above their CASES entries)
     BertPredictionHeadTransform.forward      LayerNorm(ACT2FN[hidden_act](dense(hidden)))      eps = layer_norm_eps
     BertLMPredictionHead.__init__/forward    decoder: Linear(hidden, vocab, bias=False), decoder.bias = self.bias,
                                              decoder.weight tied to word_embeddings            (BertForMaskedLM:
@@ -63,7 +65,8 @@ Dropout is the identity at inference. Since transformers 4.31 `embeddings.positi
 so these state dicts (unlike tests/data/families/bert) do not carry it.
 
 Each folder holds config.json, model.safetensors, vocab.txt, inputs.json and expected.safetensors (plus
-pytorch_model.bin for bert-seqcls and bert-mlm); expected tensors are concatenated over the sequences:
+pytorch_model.bin for bert-seqcls and each family's MLM case: bert-mlm, roberta-mlm, distilbert-mlm, albert-mlm,
+electra-mlm); expected tensors are concatenated over the sequences:
     last_hidden_state   [tokens, hidden]       the encoder's output (as in tests/data/families)
     pooler_output       [sequences, hidden]    where the head reads the pooled output (BERT, ALBERT)
     head_hidden         [sequences, hidden]    RoBERTa / ELECTRA / DistilBERT classification: after dense + activation
@@ -92,8 +95,12 @@ torch.set_num_threads(1)
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "heads")
 H, E, V = fam.HIDDEN, fam.EMBEDDING, fam.VOCAB
 HEAD_SEED_OFFSET = 10000  # head tensors: fill() over the head layout from seed + 10000, a generator of their own
+# pytorch_model.bin (torch.save of the whole state_dict()) is written where a case says bin=True: one in every
+# folder would take tests/data/heads from 1.9 MB to 2.9 MB (about 57 KB each), so it is the MLM case of each family
+# (the one whose .bin carries tied aliases, each family under its own names) plus bert-seqcls.
+WRITE_BIN_FOR_ALL = False
 ENCODER_LAYERS = 1  # families.py's sizes, but one encoder layer (ALBERT: its one shared layer, applied 3 times): the
-#                     layer stack is pinned by tests/data/families, and one layer keeps tests/data/heads near 1.3 MB
+#                     layer stack is pinned by tests/data/families, and one layer keeps tests/data/heads near 2 MB
 
 
 @contextlib.contextmanager
@@ -241,16 +248,26 @@ def mlm_inputs(seed, roberta, types):
 
 
 PAIR_LENGTHS = [(1, 1), (2, 4), (3, 7), (4, 12), (5, 16)]  # (query, text) content tokens: 5, 9, 13, 19, 24 in all
+# RoBERTa's pairs take one token more (</s></s> between the segments): 6, 10, 14, 19, 24 in all, so the longest
+# still fits the 24 positions (RoBERTa's positions run pad + 1 .. pad + 24 of max_position_embeddings 26).
+PAIR_LENGTHS_ROBERTA = [(1, 1), (2, 4), (3, 7), (4, 11), (5, 15)]
 
 
-def pair_inputs(seed):
-    """(query, text) pairs as BertTokenizer encodes them: [CLS] query [SEP] text [SEP], type ids 0 then 1."""
+def pair_inputs(seed, family="bert"):
+    """(question, context) pairs as each family's tokenizer encodes them: BERT, ALBERT, ELECTRA
+    [CLS] a [SEP] b [SEP] with type ids 0 then 1; DistilBERT the same ids, type ids all 0 (it has no token types and
+    its tokenizer returns none); RoBERTa <s> a </s></s> b </s>, type ids all 0, content ids 3..63 as in
+    families.make_inputs. BERT's draws are the ones this function made before the other families were added."""
     g = torch.Generator().manual_seed(seed)
+    roberta = family == "roberta"
+    cls, sep, low = (0, 2, 3) if roberta else (2, 3, 5)
+    types = family in ("bert", "albert", "electra")
     seqs = []
-    for a, b in PAIR_LENGTHS:
-        ids = [2] + torch.randint(5, V, (a,), generator=g).tolist() + [3] + \
-              torch.randint(5, V, (b,), generator=g).tolist() + [3]
-        tt = [0] * (a + 2) + [1] * (b + 1)
+    for a, b in (PAIR_LENGTHS_ROBERTA if roberta else PAIR_LENGTHS):
+        mid = [sep, sep] if roberta else [sep]
+        ids = [cls] + torch.randint(low, V, (a,), generator=g).tolist() + mid + \
+              torch.randint(low, V, (b,), generator=g).tolist() + [sep]
+        tt = [0] * (a + 1 + len(mid)) + [1 if types else 0] * (b + 1)
         assert len(ids) == len(tt) <= fam.MAX_LEN
         seqs.append({"ids": ids, "type_ids": tt})
     return seqs
@@ -377,16 +394,50 @@ CASES = [
     dict(name="bert-mlm", seed=2010, family="bert", arch="BertForMaskedLM", pooler=False,
          head=dict(kind="mlm"), inputs="mlm", config={}, bin=True),
     dict(name="roberta-mlm", seed=2011, family="roberta", arch="RobertaForMaskedLM", pooler=False,
-         head=dict(kind="mlm"), inputs="mlm", config={}),
+         head=dict(kind="mlm"), inputs="mlm", config={}, bin=True),
     dict(name="distilbert-mlm", seed=2012, family="distilbert", arch="DistilBertForMaskedLM", pooler=False,
-         head=dict(kind="mlm"), inputs="mlm", config={}),
+         head=dict(kind="mlm"), inputs="mlm", config={}, bin=True),
     dict(name="albert-mlm", seed=2013, family="albert", arch="AlbertForMaskedLM", pooler=False,
-         head=dict(kind="mlm"), inputs="mlm", config={}),
+         head=dict(kind="mlm"), inputs="mlm", config={}, bin=True),
     dict(name="electra-mlm", seed=2014, family="electra", arch="ElectraForMaskedLM", pooler=False,
-         head=dict(kind="mlm"), inputs="mlm", config={}),
+         head=dict(kind="mlm"), inputs="mlm", config={}, bin=True),
     # BertForPreTraining (the layout of bert-base-uncased): MLM head and cls.seq_relationship on the pooled output.
     dict(name="bert-nsp", seed=2015, family="bert", arch="BertForPreTraining", pooler=True,
          head=dict(kind="pretraining"), inputs="pairs", config={}),
+    # Every family with every head: token classification and question answering for the other four families.
+    #   models/roberta/modeling_roberta.py  RobertaForTokenClassification.__init__: roberta = RobertaModel(config,
+    #       add_pooling_layer=False), classifier = nn.Linear(hidden_size, num_labels); forward:
+    #       classifier(dropout(sequence_output)). RobertaForQuestionAnswering.__init__: same base, qa_outputs =
+    #       nn.Linear(hidden_size, num_labels) (2); forward: qa_outputs(sequence_output).split(1, -1).
+    #   models/distilbert/modeling_distilbert.py  DistilBertForTokenClassification.__init__: distilbert =
+    #       DistilBertModel(config) (it has no pooler), classifier = nn.Linear(hidden_size, num_labels);
+    #       DistilBertForQuestionAnswering.__init__: qa_outputs = nn.Linear(dim, num_labels), ValueError unless
+    #       num_labels == 2; forward: qa_outputs(dropout(hidden_states)).split(1, -1).
+    #   models/albert/modeling_albert.py  AlbertForTokenClassification.__init__: albert = AlbertModel(config,
+    #       add_pooling_layer=False), classifier = nn.Linear(hidden_size, num_labels) (dropout
+    #       classifier_dropout_prob); AlbertForQuestionAnswering.__init__: same base, qa_outputs =
+    #       nn.Linear(hidden_size, num_labels).
+    #   models/electra/modeling_electra.py  ElectraForTokenClassification.__init__: electra = ElectraModel(config)
+    #       (no pooler in ELECTRA), classifier = nn.Linear(hidden_size, num_labels) straight on the discriminator's
+    #       hidden states (no dense / gelu as in ElectraClassificationHead); ElectraForQuestionAnswering.__init__:
+    #       qa_outputs = nn.Linear(hidden_size, num_labels).
+    # The per-token heads read hidden_size, never embedding_size: ALBERT's and ELECTRA's classifier is [5, 32].
+    dict(name="roberta-tokencls", seed=2016, family="roberta", arch="RobertaForTokenClassification", pooler=False,
+         head=dict(kind="tokencls", num_labels=5), inputs="single", config=labels_config(BIO)),
+    dict(name="distilbert-tokencls", seed=2017, family="distilbert", arch="DistilBertForTokenClassification",
+         pooler=False, head=dict(kind="tokencls", num_labels=5), inputs="single", config=labels_config(BIO)),
+    dict(name="albert-tokencls", seed=2018, family="albert", arch="AlbertForTokenClassification", pooler=False,
+         head=dict(kind="tokencls", num_labels=5), inputs="single", config=labels_config(BIO)),
+    dict(name="electra-tokencls", seed=2019, family="electra", arch="ElectraForTokenClassification", pooler=False,
+         head=dict(kind="tokencls", num_labels=5), inputs="single", config=labels_config(BIO)),
+    dict(name="roberta-qa", seed=2020, family="roberta", arch="RobertaForQuestionAnswering", pooler=False,
+         head=dict(kind="qa"), inputs="pairs", config={}),
+    dict(name="distilbert-qa", seed=2021, family="distilbert", arch="DistilBertForQuestionAnswering", pooler=False,
+         head=dict(kind="qa"), inputs="pairs", config={}),
+    dict(name="albert-qa", seed=2022, family="albert", arch="AlbertForQuestionAnswering", pooler=False,
+         head=dict(kind="qa"), inputs="pairs", config={}),
+    dict(name="electra-qa", seed=2023, family="electra", arch="ElectraForQuestionAnswering", pooler=False,
+         head=dict(kind="qa"), inputs="pairs", config={}),
 ]
 
 
@@ -415,16 +466,27 @@ def build(case):
     elif case["inputs"] == "mlm":
         seqs = mlm_inputs(case["seed"] + 500, roberta, model["types"])
     else:
-        assert case["family"] == "bert"
-        seqs = pair_inputs(case["seed"] + 500)
+        seqs = pair_inputs(case["seed"] + 500, case["family"])
     return full, safe, aliases, config, model, vocab, seqs
 
 
+WRITTEN = ("config.json", "model.safetensors", "pytorch_model.bin", "vocab.txt", "inputs.json",
+           "expected.safetensors")
+
+
 def main():
+    # Folders that are no case any more go; in a case's folder only the files written here are replaced, so the
+    # tokenizer.json that tests/oracle/family-tokenizers.js writes into the RoBERTa folders stays.
+    names = {case["name"] for case in CASES}
     if os.path.isdir(root):
         for entry in os.listdir(root):
-            if os.path.isdir(os.path.join(root, entry)):
-                shutil.rmtree(os.path.join(root, entry))
+            path = os.path.join(root, entry)
+            if os.path.isdir(path) and entry not in names:
+                shutil.rmtree(path)
+            elif os.path.isdir(path):
+                for name in WRITTEN:
+                    if os.path.exists(os.path.join(path, name)):
+                        os.remove(os.path.join(path, name))
     os.makedirs(root, exist_ok=True)
     for case in CASES:
         torch.manual_seed(case["seed"])  # only seeds module inits that load_state_dict overwrites
@@ -436,10 +498,10 @@ def main():
         expected = collections.OrderedDict((k, v.to(torch.float32).contiguous()) for k, v in expected.items())
 
         folder = os.path.join(root, case["name"])
-        os.makedirs(folder)
+        os.makedirs(folder, exist_ok=True)
         fam.write_config(os.path.join(folder, "config.json"), config)
         fam.write_safetensors(os.path.join(folder, "model.safetensors"), safe)
-        if case.get("bin"):
+        if case.get("bin", WRITE_BIN_FOR_ALL):
             torch.save(full, os.path.join(folder, "pytorch_model.bin"), _use_new_zipfile_serialization=True)
         with open(os.path.join(folder, "vocab.txt"), "w", encoding="utf-8") as f:
             f.write("".join(w + "\n" for w in vocab))

@@ -14,7 +14,13 @@ Checks beside the numbers:
   * pytorch_model.bin, where there is one, holds the same tensors plus the aliases, in state_dict() order, each alias
     on the same storage as the tensor it is tied to;
   * id2label / label2id are inverse, num_labels (where written) equals len(id2label), vocab.txt has vocab_size lines;
-  * every expected tensor is re-derived (fails above 1e-6) and none is left unchecked.
+  * every expected tensor is re-derived (fails above 1e-6) and none is left unchecked;
+  * the tensors outside the base model are exactly the head's, with their shapes (head_shapes), and a pooler is
+    there only for the classes whose base model has one;
+  * question-answering inputs are pairs in the family's format (check_inputs); every RoBERTa folder has the
+    tokenizer.json of tests/oracle/family-tokenizers.js;
+  * every family has every head (sequence classification, token classification, QA, masked LM) and at least one
+    pytorch_model.bin.
 It also prints how far the ALBERT / ELECTRA MLM logits move if their head LayerNorm used nn.LayerNorm's default eps
 1e-5 (what transformers' AlbertMLMHead / ElectraGeneratorPredictions did before they took config.layer_norm_eps).
 """
@@ -248,8 +254,110 @@ def check_weights(case, f, cfg, W, family):
     return ""
 
 
+def linear_shapes(name, n_out, n_in):
+    return {name + ".weight": [n_out, n_in], name + ".bias": [n_out]}
+
+
+def norm_shapes(name, n):
+    return {name + ".weight": [n], name + ".bias": [n]}
+
+
+def head_shapes(cfg, family):
+    """The tensors outside the base model, with their shapes, as transformers' head modules name them (read in
+    src/transformers/models/<family>/modeling_<family>.py, __init__ of each class):
+      *ForTokenClassification: classifier = nn.Linear(hidden_size, num_labels) (BERT, RoBERTa, DistilBERT, ALBERT,
+        ELECTRA alike; DistilBertConfig maps hidden_size to dim; ALBERT / ELECTRA read hidden_size, not
+        embedding_size);
+      *ForQuestionAnswering: qa_outputs = nn.Linear(hidden_size, num_labels), num_labels 2 (DistilBERT: nn.Linear(dim,
+        num_labels), ValueError unless num_labels == 2);
+      the sequence classification and MLM heads as heads() reads them."""
+    arch = cfg["architectures"][0]
+    H = cfg.get("hidden_size", cfg.get("dim"))
+    E, V = cfg.get("embedding_size", H), cfg["vocab_size"]
+    out = {}
+    if arch.endswith("ForSequenceClassification"):
+        n = num_labels(cfg)
+        if family in ("bert", "albert"):
+            out.update(linear_shapes("classifier", n, H))
+        elif family in ("roberta", "electra"):
+            out.update(linear_shapes("classifier.dense", H, H))
+            out.update(linear_shapes("classifier.out_proj", n, H))
+        else:
+            out.update(linear_shapes("pre_classifier", H, H))
+            out.update(linear_shapes("classifier", n, H))
+    elif arch.endswith("ForTokenClassification"):
+        out.update(linear_shapes("classifier", num_labels(cfg), H))
+    elif arch.endswith("ForQuestionAnswering"):
+        assert num_labels(cfg) == 2, arch
+        out.update(linear_shapes("qa_outputs", 2, H))
+    elif arch.endswith("ForMaskedLM") or arch == "BertForPreTraining":
+        if family == "bert":
+            out["cls.predictions.bias"] = [V]
+            out.update(linear_shapes("cls.predictions.transform.dense", H, H))
+            out.update(norm_shapes("cls.predictions.transform.LayerNorm", H))
+            if arch == "BertForPreTraining":
+                out.update(linear_shapes("cls.seq_relationship", 2, H))
+        elif family == "roberta":
+            out["lm_head.bias"] = [V]
+            out.update(linear_shapes("lm_head.dense", H, H))
+            out.update(norm_shapes("lm_head.layer_norm", H))
+        elif family == "distilbert":
+            out.update(linear_shapes("vocab_transform", H, H))
+            out.update(norm_shapes("vocab_layer_norm", H))
+            out["vocab_projector.bias"] = [V]
+        elif family == "albert":
+            out["predictions.bias"] = [V]
+            out.update(norm_shapes("predictions.LayerNorm", E))
+            out.update(linear_shapes("predictions.dense", E, H))
+        elif family == "electra":
+            out.update(norm_shapes("generator_predictions.LayerNorm", E))
+            out.update(linear_shapes("generator_predictions.dense", E, H))
+            out["generator_lm_head.bias"] = [V]
+    else:
+        raise ValueError(arch)
+    return out
+
+
+POOLED = {"BertForSequenceClassification", "AlbertForSequenceClassification", "BertForPreTraining"}
+
+
+def check_layout(case, cfg, W, family):
+    """Head tensors exactly as head_shapes() says; a pooler only where the class builds its base model with one
+    (BertModel / AlbertModel with add_pooling_layer=False for the token, QA and MLM heads; RoBERTa's classification
+    head and DistilBERT / ELECTRA have none)."""
+    pre = PREFIX[cfg["model_type"]]
+    heads_found = {k: list(v.shape) for k, v in W.items() if not k.startswith(pre)}
+    assert heads_found == head_shapes(cfg, family), (case, heads_found)
+    pooled = any(k.startswith(pre + "pooler") for k in W)
+    assert pooled == (cfg["architectures"][0] in POOLED), (case, pooled)
+
+
+def check_inputs(case, cfg, family, seqs):
+    """Pairs (QA and the BERT pair cases) as each family's tokenizer writes them: [CLS] a [SEP] b [SEP] with type
+    ids 0 up to the first [SEP] and 1 after it for BERT / ALBERT / ELECTRA, all 0 for DistilBERT (no token types);
+    RoBERTa <s> a </s></s> b </s>, type ids all 0."""
+    if not cfg["architectures"][0].endswith("ForQuestionAnswering"):
+        return
+    cls, sep = (0, 2) if family == "roberta" else (2, 3)
+    for s in seqs:
+        ids, tt = s["ids"], s["type_ids"]
+        assert ids[0] == cls and ids[-1] == sep and len(ids) <= cfg["max_position_embeddings"], case
+        first = ids.index(sep)
+        if family == "roberta":
+            assert ids[first + 1] == sep and ids.count(sep) == 3 and set(tt) == {0}, case
+        else:
+            assert ids.count(sep) == 2, case
+            types = family != "distilbert"
+            assert tt == [0] * (first + 1) + [1 if types else 0] * (len(ids) - first - 1), case
+
+
+FAMILIES = ("bert", "roberta", "distilbert", "albert", "electra")
+HEADS = ("ForSequenceClassification", "ForTokenClassification", "ForQuestionAnswering", "ForMaskedLM")
+
+
 def main():
     worst = 0.0
+    seen, bins = set(), set()
     for case in sorted(os.listdir(root)):
         f = os.path.join(root, case)
         if not os.path.isdir(f):
@@ -266,6 +374,13 @@ def main():
         Wd = {k: v.double() for k, v in W.items()}
         hs, family = encoder(cfg, Wd, seqs)
         note = check_weights(case, f, cfg, W, family)
+        check_layout(case, cfg, W, family)
+        check_inputs(case, cfg, family, seqs)
+        if family == "roberta":
+            assert os.path.exists(f + "/tokenizer.json"), case  # tests/oracle/family-tokenizers.js
+        seen |= {(family, h) for h in HEADS if cfg["architectures"][0].endswith(h)}
+        if os.path.exists(f + "/pytorch_model.bin"):
+            bins.add(family)
         out = heads(cfg, Wd, family, hs)
         assert sorted(out) == sorted(E), (case, sorted(out), sorted(E))
         diffs = {k: (out[k] - E[k].double()).abs().max().item() for k in out}
@@ -276,6 +391,10 @@ def main():
             _, old = mlm(cfg, Wd, family, torch.cat(hs), eps_override=1e-5)
             print(f"{'':18} (head LayerNorm at eps 1e-5 instead of {cfg['layer_norm_eps']}: logits move by "
                   f"{(old - out['logits']).abs().max().item():.1e})")
+    missing = [(f, h) for f in FAMILIES for h in HEADS if (f, h) not in seen]
+    assert not missing, missing  # every family with every head
+    assert bins == set(FAMILIES), bins  # a pytorch_model.bin in every family
+    print(f"{len(seen)} family x head pairs, all {len(FAMILIES) * len(HEADS)}; .bin in {len(bins)} families")
     print("worst", worst)
     assert worst < 1e-6, worst
 
