@@ -135,6 +135,22 @@ public sealed class Embedder : IDisposable
         return windows.Sequences.Sum(s => (long)s.Ids.Length);
     }
 
+    /// <summary>
+    /// As the text overload, for sequences already tokenized (special tokens included; e.g. token arrays a client sent):
+    /// into <paramref name="destination"/> <c>[sequences, Dimension]</c>; returns the tokens encoded.
+    /// </summary>
+    /// <exception cref="ArgumentException">A sequence is empty, longer than the model's positions, or holds an id outside the vocabulary.</exception>
+    /// <exception cref="NonFiniteEmbeddingException">A sequence's embedding came out NaN or infinite.</exception>
+    public async Task<long> EmbedIntoAsync(IReadOnlyList<TokenizedText> sequences, Memory<float> destination, CancellationToken cancellation = default, IProgress<long>? tokensComputed = null)
+    {
+        if (destination.Length < (long)sequences.Count * Dimension)
+            throw new ArgumentException($"{destination.Length} floats cannot hold {sequences.Count} rows of {Dimension}.", nameof(destination));
+        var rows = destination[..(sequences.Count * Dimension)];
+        await _scheduler.Submit(sequences, rows, cancellation, tokensComputed).ConfigureAwait(false);
+        Check(rows.Span);
+        return sequences.Sum(s => (long)s.Ids.Length);
+    }
+
     /// <summary>A NaN or infinite value (an overflow in the encoder) is an error naming the text, never a silent row.</summary>
     private void Check(ReadOnlySpan<float> rows)
     {

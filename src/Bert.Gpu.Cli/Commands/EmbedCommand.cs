@@ -17,7 +17,8 @@ internal static class EmbedCommand
     /// <summary>The options of one run.</summary>
     internal sealed record Settings(string Input, string Output, string Model, string Device, PoolingMode? Pooling,
         bool Normalize, int? MaxLength, string? StatsJson, int Threads, InputFormat InputFormat, string? TextField,
-        string? TextColumn, bool Resume, bool Overwrite, int? MaxBatchTokens, int MaxBatchSize, LongTextMode LongText, int? Stride);
+        string? TextColumn, bool Resume, bool Overwrite, int? MaxBatchTokens, int MaxBatchSize, LongTextMode LongText, int? Stride,
+        string? IdsField = null);
 
     public static Command Create()
     {
@@ -44,11 +45,15 @@ internal static class EmbedCommand
         var longText = OptionParsers.Enum("--long-text",
             "Texts over the max length: truncate (default) or window (sliding windows averaged into one embedding).", LongTextMode.Truncate);
         var stride = OptionParsers.OptionalInt("--stride", "With --long-text window: tokens between window starts (default: half a window).", min: 1);
+        var idsField = new Option<string?>("--ids-field")
+        {
+            Description = "JSON Lines input whose field NAME holds pre-tokenized ids (special tokens included), embedded as they are.",
+        };
 
         var command = new Command("embed", "Embed every text of a file (lines, JSON Lines or CSV).")
         {
             input, output, model, device, pooling, noNormalize, maxLength, statsJson, threads, inputFormat, textField, textColumn,
-            resume, overwrite, maxBatchTokens, maxBatchSize, longText, stride,
+            resume, overwrite, maxBatchTokens, maxBatchSize, longText, stride, idsField,
         };
         command.SetAction(result => Run(new Settings(
             result.GetRequiredValue(input),
@@ -68,7 +73,8 @@ internal static class EmbedCommand
             result.GetValue(maxBatchTokens),
             result.GetValue(maxBatchSize),
             result.GetValue(longText),
-            result.GetValue(stride))));
+            result.GetValue(stride),
+            result.GetValue(idsField))));
         return command;
     }
 
@@ -78,7 +84,9 @@ internal static class EmbedCommand
         using var interruption = new Interruption(() => Kept(job));
 
         // Before the slow model load: the input (format, options, CSV header), the output and stats paths.
-        using var input = TextInput.Open(s.Input, s.InputFormat, s.TextField, s.TextColumn);
+        if (s.IdsField is not null && s.LongText == LongTextMode.Window)
+            throw new CliException("--ids-field embeds the ids as they are; --long-text window cuts texts it tokenizes itself. Drop one of them.");
+        using var input = TextInput.Open(s.Input, s.InputFormat, s.TextField, s.TextColumn, s.IdsField);
         if (!OutputJob.KnowsFormat(s.Output))
             throw new CliException($"{s.Output}: unknown output format '{Path.GetExtension(s.Output)}'; use {OutputJob.Formats}.");
         OutputChecks.Check(s.Output, "--output", input.Path, s.Overwrite, (AtomicOutputFile.ResumablePath(s.Output), s.Resume));
@@ -147,7 +155,8 @@ internal static class EmbedCommand
         Stride: embedder.Stride,
         InputFormat: input.Format.ToString().ToLowerInvariant(),
         TextField: s.TextField,
-        TextColumn: s.TextColumn);
+        TextColumn: s.TextColumn,
+        IdsField: s.IdsField);
 
     /// <summary>
     /// Loading and uploading leave the model's file-format copies behind (for MiniLM ~90 MB of parsed and fused

@@ -80,11 +80,14 @@ internal static class EmbedJob
             var more = true;
             while (more && !stop.IsCancellationRequested)
             {
-                var (chunkTexts, lines, end) = NextChunk(texts, inputHash, chunkChars, ref more);
+                var (chunkTexts, lines, end, ids) = NextChunk(texts, inputHash, chunkChars, ref more);
                 if (chunkTexts.Count == 0)
                     break;
                 var buffer = freeBuffers.Count > 0 ? freeBuffers.Pop() : new float[ChunkTexts * embedder.Dimension];
-                inFlight.Enqueue(new Chunk(embedder.EmbedIntoAsync(chunkTexts, buffer, stop, progress), buffer, chunkTexts.Count, lines, inputHash.Current, end));
+                var rows = ids is null
+                    ? embedder.EmbedIntoAsync(chunkTexts, buffer, stop, progress)
+                    : embedder.EmbedIntoAsync(Sequences(ids, lines, input.Name, embedder), buffer, stop, progress);
+                inFlight.Enqueue(new Chunk(rows, buffer, chunkTexts.Count, lines, inputHash.Current, end));
                 while (inFlight.Count >= ChunksInFlight)
                     if (!WriteNext())
                         break;
@@ -133,9 +136,10 @@ internal static class EmbedJob
     }
 
     /// <summary>The next chunk: texts until <see cref="ChunkTexts"/> of them or <paramref name="maxChars"/> characters (at least one text), each appended to <paramref name="inputHash"/>.</summary>
-    internal static (List<string> Texts, long[] Lines, long End) NextChunk(IEnumerator<InputText> texts, RunningHash inputHash, long maxChars, ref bool more)
+    internal static (List<string> Texts, long[] Lines, long End, List<int[]>? Ids) NextChunk(IEnumerator<InputText> texts, RunningHash inputHash, long maxChars, ref bool more)
     {
         var chunk = new List<string>();
+        List<int[]>? ids = null;
         var lines = new List<long>();
         long chars = 0, end = 0;
         while (chunk.Count < ChunkTexts && chars < maxChars)
@@ -148,10 +152,32 @@ internal static class EmbedJob
             var text = texts.Current;
             inputHash.AppendText(text.Text);
             chunk.Add(text.Text);
+            if (text.Ids is { } tokenIds)
+                (ids ??= []).Add(tokenIds);
             lines.Add(text.Line);
             chars += text.Text.Length;
             end = text.End;
         }
-        return (chunk, [.. lines], end);
+        return (chunk, [.. lines], end, ids);
+    }
+
+    /// <summary>
+    /// Pre-tokenized ids as the encoder takes them (type ids 0), each checked against the model first so that a bad
+    /// record is an error naming its line rather than the batch's.
+    /// </summary>
+    private static List<Bert.Gpu.Tokenization.TokenizedText> Sequences(List<int[]> ids, long[] lines, string name, Embedder embedder)
+    {
+        var sequences = new List<Bert.Gpu.Tokenization.TokenizedText>(ids.Count);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (ids[i].Length > embedder.MaxLength)
+                throw new CliException($"{name}:{lines[i]}: {ids[i].Length} ids, more than the max length {embedder.MaxLength}; shorten the record (or raise --max-length up to the model's positions).");
+            var vocabulary = embedder.Model.Config.VocabSize;
+            var outside = Array.FindIndex(ids[i], id => id >= vocabulary);
+            if (outside >= 0)
+                throw new CliException($"{name}:{lines[i]}: id {ids[i][outside]} (at {outside}) is outside the model's {vocabulary}-token vocabulary; the ids must come from this model's tokenizer.");
+            sequences.Add(new Bert.Gpu.Tokenization.TokenizedText(ids[i], new int[ids[i].Length]));
+        }
+        return sequences;
     }
 }

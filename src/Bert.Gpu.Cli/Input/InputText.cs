@@ -4,4 +4,5 @@ namespace Bert.Gpu.Cli.Input;
 /// <param name="Line">1-based line of the input where the text starts, for error messages.</param>
 /// <param name="Text">The text.</param>
 /// <param name="End">Bytes of the input consumed once this text is read: what progress is measured in.</param>
-internal readonly record struct InputText(long Line, string Text, long End);
+/// <param name="Ids">Pre-tokenized ids (<c>--ids-field</c>), taken instead of tokenizing <paramref name="Text"/>; null for a text.</param>
+internal readonly record struct InputText(long Line, string Text, long End, int[]? Ids = null);

@@ -43,11 +43,15 @@ internal sealed class TextInput : IDisposable
     /// <paramref name="textColumn"/>, any other extension is lines; a name without one (stdin, <c>/dev/stdin</c>,
     /// <c>&lt;(cmd)</c>) is JSON Lines with <c>--text-field</c>, CSV with <c>--text-column</c>, else lines.
     /// </summary>
-    public static TextInput Open(string path, InputFormat format, string? textField, string? textColumn)
+    public static TextInput Open(string path, InputFormat format, string? textField, string? textColumn, string? idsField = null)
     {
         var name = NameOf(path);
         CheckExists(path);
-        format = Resolve(path, name, format, textField, textColumn);
+        if (idsField is not null && (textField is not null || textColumn is not null))
+            throw new CliException($"{name}: --ids-field takes the ids instead of a text; drop --text-field / --text-column.");
+        if (idsField is not null && format is not (InputFormat.Auto or InputFormat.Jsonl))
+            throw new CliException($"{name}: --ids-field reads JSON Lines; drop --input-format {format.ToString().ToLowerInvariant()}.");
+        format = idsField is not null ? InputFormat.Jsonl : Resolve(path, name, format, textField, textColumn);
         var stream = OpenStream(path);
         var stdin = path == StandardInput;
         try
@@ -55,6 +59,7 @@ internal sealed class TextInput : IDisposable
             var lines = Utf8Lines.Read(stream, name);
             var texts = format switch
             {
+                InputFormat.Jsonl when idsField is not null => JsonlIds.Read(lines, name, idsField),
                 InputFormat.Jsonl => JsonlTexts.Read(lines, name, textField!),
                 InputFormat.Csv => CsvTexts.Open(lines, name, textColumn!),
                 _ => lines.Select(line => new InputText(line.Number, line.Content, line.End)),

@@ -16,7 +16,8 @@ internal sealed record JobIdentity(
     int? Stride,
     string InputFormat,
     string? TextField,
-    string? TextColumn)
+    string? TextColumn,
+    string? IdsField = null)
 {
     /// <summary>What differs between <paramref name="earlier"/> (the partial's) and this run's, in the user's terms; empty when resumable.</summary>
     public IReadOnlyList<string> Differences(JobIdentity earlier)
@@ -41,6 +42,7 @@ internal sealed record JobIdentity(
         Compare("the input format", earlier.InputFormat, InputFormat);
         Compare("--text-field", earlier.TextField, TextField);
         Compare("--text-column", earlier.TextColumn, TextColumn);
+        Compare("--ids-field", earlier.IdsField, IdsField);
         return changes;
     }
 

@@ -55,7 +55,7 @@ public sealed class ProgressTests
         var texts = Enumerable.Range(1, 100).Select(i => new InputText(i, new string('x', 10_000), i * 10_001L)).GetEnumerator();
         using var hash = new RunningHash();
         var more = true;
-        var (chunk, lines, end) = EmbedJob.NextChunk(texts, hash, maxChars: 65_536, ref more);
+        var (chunk, lines, end, _) = EmbedJob.NextChunk(texts, hash, maxChars: 65_536, ref more);
         Assert.Equal(7, chunk.Count);
         Assert.Equal([1L, 2, 3, 4, 5, 6, 7], lines);
         Assert.Equal(7 * 10_001L, end);
