@@ -9,50 +9,25 @@ namespace Bert.Gpu.Cli.Input;
 /// </summary>
 internal static class JsonlIds
 {
-    public static IEnumerable<InputText> Read(IEnumerable<InputLine> lines, string name, string field)
-    {
-        long firstBlank = 0;
-        foreach (var line in lines)
+    public static IEnumerable<InputText> Read(IEnumerable<InputLine> lines, string name, string field) =>
+        JsonlTexts.NonBlank(lines, name).Select(line =>
         {
-            if (string.IsNullOrWhiteSpace(line.Text))
-            {
-                if (firstBlank == 0)
-                    firstBlank = line.Number;
-                continue;
-            }
-            if (firstBlank != 0)
-                throw new CliException($"{name}:{firstBlank}: blank line; each line must be one JSON object (remove the blank lines).");
-            var ids = Ids(line, name, field);
-            yield return new InputText(line.Number, string.Join(' ', ids), line.End, ids);
-        }
-    }
+            var ids = JsonlFields.Read(line, name, root => Ids(JsonlFields.Field(root, line, name, field, "--ids-field"), line, name, field));
+            return new InputText(line.Number, string.Join(' ', ids), line.End, ids);
+        });
 
-    private static int[] Ids(InputLine line, string name, string field)
+    private static int[] Ids(JsonElement array, InputLine line, string name, string field)
     {
-        JsonDocument document;
-        try
+        if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
+            throw new CliException($"{name}:{line.Number}: field \"{field}\" is {(array.ValueKind == JsonValueKind.Array ? "an empty array" : JsonlFields.Describe(array.ValueKind))}; --ids-field needs a non-empty array of token ids.");
+        var ids = new int[array.GetArrayLength()];
+        var i = 0;
+        foreach (var item in array.EnumerateArray())
         {
-            document = JsonDocument.Parse(line.Text);
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out ids[i]) || ids[i] < 0)
+                throw new CliException($"{name}:{line.Number}: \"{field}\"[{i}] is {item.GetRawText()}, not a token id (a non-negative integer).");
+            i++;
         }
-        catch (JsonException e)
-        {
-            throw new CliException($"{name}:{line.Number}: not valid JSON (at byte {e.BytePositionInLine + 1}); each line must be one JSON object.");
-        }
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty(field, out var array))
-                throw new CliException($"{name}:{line.Number}: no field \"{field}\"; --ids-field names the array of token ids in each record.");
-            if (array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
-                throw new CliException($"{name}:{line.Number}: field \"{field}\" is {(array.ValueKind == JsonValueKind.Array ? "an empty array" : array.ValueKind.ToString().ToLowerInvariant())}; --ids-field needs a non-empty array of token ids.");
-            var ids = new int[array.GetArrayLength()];
-            var i = 0;
-            foreach (var item in array.EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out ids[i]) || ids[i] < 0)
-                    throw new CliException($"{name}:{line.Number}: \"{field}\"[{i}] is {item.GetRawText()}, not a token id (a non-negative integer).");
-                i++;
-            }
-            return ids;
-        }
+        return ids;
     }
 }

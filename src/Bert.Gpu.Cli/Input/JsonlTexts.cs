@@ -11,7 +11,11 @@ internal static class JsonlTexts
         Records(lines, name, [(field, "--text-field")]).Select(r => new InputText(r.Line, r.Fields[0], r.End));
 
     /// <summary>The values of <paramref name="fields"/> (each with the option that named it) on each line of <paramref name="lines"/>.</summary>
-    public static IEnumerable<InputRecord> Records(IEnumerable<InputLine> lines, string name, IReadOnlyList<(string Field, string Option)> fields)
+    public static IEnumerable<InputRecord> Records(IEnumerable<InputLine> lines, string name, IReadOnlyList<(string Field, string Option)> fields) =>
+        NonBlank(lines, name).Select(line => new InputRecord(line.Number, JsonlFields.Read(line, name, fields), line.End));
+
+    /// <summary>The lines that hold a record; a blank line before a later record is an error, blank lines at the end are not.</summary>
+    public static IEnumerable<InputLine> NonBlank(IEnumerable<InputLine> lines, string name)
     {
         long firstBlank = 0;
         foreach (var line in lines)
@@ -24,7 +28,7 @@ internal static class JsonlTexts
             }
             if (firstBlank != 0)
                 throw new CliException($"{name}:{firstBlank}: blank line; each line must be one JSON object (remove the blank lines).");
-            yield return new InputRecord(line.Number, JsonlFields.Read(line, name, fields), line.End);
+            yield return line;
         }
     }
 }

@@ -39,7 +39,7 @@ public sealed class IdsFieldTests : IDisposable
     [Theory]
     [InlineData("{\"ids\": [2, \"x\", 3]}", "in.jsonl:2: \"ids\"[1] is \"x\", not a token id (a non-negative integer).")]
     [InlineData("{\"ids\": []}", "in.jsonl:2: field \"ids\" is an empty array; --ids-field needs a non-empty array of token ids.")]
-    [InlineData("{\"text\": \"no ids\"}", "in.jsonl:2: no field \"ids\"; --ids-field names the array of token ids in each record.")]
+    [InlineData("{\"text\": \"no ids\"}", "in.jsonl:2: no field \"ids\"; check --ids-field.")]
     [InlineData("{\"ids\": [2, 99999999, 3]}", "in.jsonl:2: id 99999999 (at 1) is outside the model's")]
     public void ABadRecord_IsAnErrorNamingItsLine(string record, string expected)
     {
