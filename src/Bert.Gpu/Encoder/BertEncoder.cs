@@ -22,6 +22,7 @@ public sealed class BertEncoder : IDisposable
     private readonly Workspace _workspace;
     private readonly BertModel _model;
     private readonly Dictionary<TaskHead, HeadWeights> _heads = [];
+    private IDeviceBuffer? _headA, _headB;
     private IDeviceBuffer? _pooled;
     private float[] _observed = [];
 
@@ -207,8 +208,9 @@ public sealed class BertEncoder : IDisposable
         var x = Forward(device);
         var width = HiddenSize;
         rows = batch.TotalTokens;
-        using var a = _backend.Allocate(rows * weights.MaxWidth);
-        using var b = _backend.Allocate(rows * weights.MaxWidth);
+        // The head's ping-pong buffers grow with the largest batch and are reused: a fill-mask batch's are
+        // tokens × vocabulary floats (8,192 × 30,522 × 4 B = 1 GB for BERT-base), not to be allocated per batch.
+        var (a, b) = HeadBuffers(rows * weights.MaxWidth);
         foreach (var step in head.Steps)
         {
             var y = ReferenceEquals(x, a) ? b : a;
@@ -232,6 +234,17 @@ public sealed class BertEncoder : IDisposable
             }
         }
         _backend.Download(x, output[..(rows * width)]);
+    }
+
+    private (IDeviceBuffer A, IDeviceBuffer B) HeadBuffers(int length)
+    {
+        if (_headA is null || _headA.Length < length)
+        {
+            _headA?.Dispose();
+            _headB?.Dispose();
+            (_headA, _headB) = (_backend.Allocate(length), _backend.Allocate(length));
+        }
+        return (_headA, _headB!);
     }
 
     private DeviceBatch Upload(PackedBatch batch)
@@ -284,5 +297,7 @@ public sealed class BertEncoder : IDisposable
         _pooled?.Dispose();
         foreach (var head in _heads.Values)
             head.Dispose();
+        _headA?.Dispose();
+        _headB?.Dispose();
     }
 }
