@@ -12,6 +12,7 @@ var root = new RootCommand("Bert.Gpu: BERT-family sentence embeddings on GPUs (I
     NerCommand.Create(),
     QaCommand.Create(),
     FillMaskCommand.Create(),
+    HiddenCommand.Create(),
     TokenizeCommand.Create(),
     CalibrateCommand.Create(),
     DevicesCommand.Create(),

@@ -38,7 +38,7 @@ internal static class ClassifyCommand
         using var runner = s.Prepare("classify", source, HeadKind.SequenceClassification, pairs: false);
         using var output = s.Open("classify", runner, source, $"raw={raw} top_k={topK}");
         var head = runner.Head;
-        TaskJob.Run(source, output, runner.DeviceName, chunk =>
+        var stopped = TaskJob.Run(source, output, runner.DeviceName, chunk =>
         {
             var sequences = chunk.Select(r => runner.Tokenizer.Encode(r.Text, runner.MaxLength)).ToList();
             var (logits, batch) = runner.Predict(sequences);
@@ -50,6 +50,8 @@ internal static class ClassifyCommand
             }
             return batch.TotalTokens;
         });
+        if (stopped is { } code)
+            return code;
         output.Commit();
         return 0;
     }

@@ -161,23 +161,12 @@ internal static class EmbedJob
         return (chunk, [.. lines], end, ids);
     }
 
-    /// <summary>
-    /// Pre-tokenized ids as the encoder takes them (type ids 0), each checked against the model first so that a bad
-    /// record is an error naming its line rather than the batch's.
-    /// </summary>
+    /// <summary>Pre-tokenized ids as the encoder takes them, each checked against the model first (<see cref="JsonlIds.Sequence"/>).</summary>
     private static List<Bert.Gpu.Tokenization.TokenizedText> Sequences(List<int[]> ids, long[] lines, string name, Embedder embedder)
     {
         var sequences = new List<Bert.Gpu.Tokenization.TokenizedText>(ids.Count);
         for (var i = 0; i < ids.Count; i++)
-        {
-            if (ids[i].Length > embedder.MaxLength)
-                throw new CliException($"{name}:{lines[i]}: {ids[i].Length} ids, more than the max length {embedder.MaxLength}; shorten the record (or raise --max-length up to the model's positions).");
-            var vocabulary = embedder.Model.Config.VocabSize;
-            var outside = Array.FindIndex(ids[i], id => id >= vocabulary);
-            if (outside >= 0)
-                throw new CliException($"{name}:{lines[i]}: id {ids[i][outside]} (at {outside}) is outside the model's {vocabulary}-token vocabulary; the ids must come from this model's tokenizer.");
-            sequences.Add(new Bert.Gpu.Tokenization.TokenizedText(ids[i], new int[ids[i].Length]));
-        }
+            sequences.Add(JsonlIds.Sequence(ids[i], $"{name}:{lines[i]}", embedder.MaxLength, embedder.Model.Config.VocabSize));
         return sequences;
     }
 }

@@ -39,7 +39,7 @@ internal static class FillMaskCommand
             ?? throw new CliException($"--model {s.Model}: its tokenizer has no mask token, so there is nothing to fill.");
         using var output = s.Open("fill-mask", runner, source, $"top_k={topK}");
         var width = runner.Head.Width;
-        TaskJob.Run(source, output, runner.DeviceName, chunk =>
+        var stopped = TaskJob.Run(source, output, runner.DeviceName, chunk =>
         {
             var sequences = chunk.Select(r => runner.Tokenizer.Encode(r.Text, runner.MaxLength)).ToList();
             var (logits, batch) = runner.Predict(sequences);
@@ -76,6 +76,8 @@ internal static class FillMaskCommand
             }
             return batch.TotalTokens;
         });
+        if (stopped is { } code)
+            return code;
         output.Commit();
         return 0;
     }

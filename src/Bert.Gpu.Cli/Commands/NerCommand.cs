@@ -37,7 +37,7 @@ internal static class NerCommand
         using var output = s.Open("ner", runner, source, $"aggregation={aggregation}");
         var head = runner.Head;
         var labels = Enumerable.Range(0, head.Width).Select(i => ClassifyCommand.LabelOf(head.Labels, i)).ToArray();
-        TaskJob.Run(source, output, runner.DeviceName, chunk =>
+        var stopped = TaskJob.Run(source, output, runner.DeviceName, chunk =>
         {
             var sequences = chunk.Select(r => runner.Tokenizer.Encode(r.Text, runner.MaxLength)).ToList();
             var (logits, batch) = runner.Predict(sequences);
@@ -72,6 +72,8 @@ internal static class NerCommand
             }
             return batch.TotalTokens;
         });
+        if (stopped is { } code)
+            return code;
         output.Commit();
         return 0;
     }

@@ -35,7 +35,7 @@ internal static class QaCommand
         using var source = TaskSource.Pairs(inputPath, (questionField, "--question-field"), (contextField, "--context-field"));
         using var runner = s.Prepare("qa", source, HeadKind.QuestionAnswering, pairs: true);
         using var output = s.Open("qa", runner, source, $"max_answer={maxAnswer} stride={stride}");
-        TaskJob.Run(source, output, runner.DeviceName, chunk =>
+        var stopped = TaskJob.Run(source, output, runner.DeviceName, chunk =>
         {
             var windows = chunk.Select(r => QaWindows.Cut(runner.Tokenizer, r.Text, r.Pair!, runner.MaxLength, stride, $"{source.Name}:{r.Line}")).ToList();
             var sequences = windows.SelectMany(w => w.Sequences).ToList();
@@ -59,6 +59,8 @@ internal static class QaCommand
             }
             return batch?.TotalTokens ?? 0;
         });
+        if (stopped is { } code)
+            return code;
         output.Commit();
         return 0;
     }

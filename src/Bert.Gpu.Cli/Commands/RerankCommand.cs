@@ -68,7 +68,7 @@ internal static class RerankCommand
             group.Clear();
         }
 
-        TaskJob.Run(source, output, runner.DeviceName, chunk =>
+        var stopped = TaskJob.Run(source, output, runner.DeviceName, chunk =>
         {
             var sequences = chunk.Select(r => runner.Tokenizer.Encode(r.Text, r.Pair!, runner.MaxLength)).ToList();
             var (logits, batch) = runner.Predict(sequences);
@@ -88,6 +88,8 @@ internal static class RerankCommand
             }
             return batch.TotalTokens;
         }, checkpoints: !o.Sort);
+        if (stopped is { } code)
+            return code;
         FlushGroup();
         output.Commit();
         return 0;

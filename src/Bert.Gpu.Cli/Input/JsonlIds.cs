@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Bert.Gpu.Tokenization;
 
 namespace Bert.Gpu.Cli.Input;
 
@@ -15,6 +16,21 @@ internal static class JsonlIds
             var ids = JsonlFields.Read(line, name, root => Ids(JsonlFields.Field(root, line, name, field, "--ids-field"), line, name, field));
             return new InputText(line.Number, string.Join(' ', ids), line.End, ids);
         });
+
+    /// <summary>
+    /// <paramref name="ids"/> as the encoder takes them (type ids 0), checked against the model first so that a bad
+    /// record is an error naming its line (<paramref name="where"/>, <c>file:line</c>) rather than the batch's.
+    /// </summary>
+    /// <exception cref="CliException">Too many ids for <paramref name="maxLength"/>, or one outside the vocabulary.</exception>
+    public static TokenizedText Sequence(int[] ids, string where, int maxLength, int vocabularySize)
+    {
+        if (ids.Length > maxLength)
+            throw new CliException($"{where}: {ids.Length} ids, more than the max length {maxLength}; shorten the record (or raise --max-length up to the model's positions).");
+        var outside = Array.FindIndex(ids, id => id >= vocabularySize);
+        if (outside >= 0)
+            throw new CliException($"{where}: id {ids[outside]} (at {outside}) is outside the model's {vocabularySize}-token vocabulary; the ids must come from this model's tokenizer.");
+        return new TokenizedText(ids, new int[ids.Length]);
+    }
 
     private static int[] Ids(JsonElement array, InputLine line, string name, string field)
     {

@@ -8,35 +8,13 @@ using Bert.Gpu.Weights;
 namespace Bert.Gpu.Cli.Tasks;
 
 /// <summary>A checkpoint's task head on one backend: tokenized sequences in, one batch per call, logits out.</summary>
-internal sealed class HeadRunner : IDisposable
+internal sealed class HeadRunner : EncoderRunner
 {
-    private readonly IComputeBackend _backend;
-    private readonly BertEncoder _encoder;
-
     private HeadRunner(BertModel model, TaskHead head, IComputeBackend backend, int maxLength)
-    {
-        Tokenizer = model.Tokenizer;
-        Head = head;
-        ModelHash = Fingerprint(model, head);
-        _backend = backend;
-        MaxLength = maxLength;
-        _encoder = new BertEncoder(model, backend);
-    }
+        : base(model, backend, maxLength, Fingerprint(model, head)) => Head = head;
 
     /// <summary>The head in use.</summary>
     public TaskHead Head { get; }
-
-    /// <summary>SHA-256 of the model's content hash (its encoder and tokenizer), the head's architecture, labels and tensors: what decides the logits.</summary>
-    public string ModelHash { get; }
-
-    /// <summary>Most tokens of one sequence, special tokens included.</summary>
-    public int MaxLength { get; }
-
-    /// <summary>The model's tokenizer.</summary>
-    public ITokenizer Tokenizer { get; }
-
-    /// <summary>The device the head runs on, for the summary line.</summary>
-    public string DeviceName => _backend.DeviceName;
 
     /// <summary>
     /// Loads <paramref name="modelSpec"/> and its <paramref name="kind"/> head (the checkpoint's <c>architectures</c> must
@@ -52,10 +30,7 @@ internal sealed class HeadRunner : IDisposable
         if (own != kind && !(kind == HeadKind.MaskedLm && model.Heads.Architecture == "BertForPreTraining"))
             throw new CliException($"--model {modelSpec}: {command} needs a {Describe(kind)} checkpoint, but its config.json's architectures says {model.Heads.Architecture ?? "nothing (an encoder only)"}; choose a checkpoint with that head.");
         var head = model.Head(kind);
-        var length = Commands.CommonOptions.ResolveMaxLength(maxLength, model);
-        var specials = model.Tokenizer.SpecialTokenCount(pairs);
-        if (length <= specials)
-            throw new CliException($"--max-length {length}: leaves no room for text after this model's {specials} special tokens; allow at least {specials + 1}.");
+        var length = CheckedMaxLength(model, maxLength, pairs);
         return new HeadRunner(model, head, BackendFactory.Create(device, threads), length);
     }
 
@@ -65,7 +40,7 @@ internal sealed class HeadRunner : IDisposable
         var batch = new PackedBatch(sequences);
         var rows = Head.PerSequence ? batch.Sequences : batch.TotalTokens;
         var logits = new float[rows * Head.Width];
-        _encoder.Predict(batch, Head, logits);
+        Encoder.Predict(batch, Head, logits);
         return (logits, batch);
     }
 
@@ -100,10 +75,4 @@ internal sealed class HeadRunner : IDisposable
         HeadKind.MaskedLm => "…ForMaskedLM",
         _ => "…ForNextSentencePrediction",
     };
-
-    public void Dispose()
-    {
-        _encoder.Dispose();
-        _backend.Dispose();
-    }
 }

@@ -18,12 +18,15 @@ internal static class TaskJob
 
     /// <summary>
     /// Runs <paramref name="chunk"/> on each chunk of <paramref name="source"/> (it computes and writes the chunk's lines
-    /// and returns the tokens it ran), reporting progress on stderr; then prints a one-line summary.
+    /// and returns the tokens it ran), reporting progress on stderr; then prints a one-line summary. A first SIGINT
+    /// (Ctrl-C) or SIGTERM stops it after the chunk in flight is written and recorded (<see cref="Interruption"/>).
     /// </summary>
     /// <param name="checkpoints">False when lines lag behind the records read (rerank --sort): the manifest is then never written, and nothing is kept.</param>
+    /// <returns>Null when every record is done (the caller commits); the signal's exit code when it stopped early, having said what is kept.</returns>
     /// <exception cref="CliException">The input is not the one a resumed job was made from; or a record is bad (the message says what is kept).</exception>
-    public static void Run(TaskSource source, JsonLinesOutput output, string device, Func<IReadOnlyList<TaskRecord>, long> chunk, bool checkpoints = true)
+    public static int? Run(TaskSource source, JsonLinesOutput output, string device, Func<IReadOnlyList<TaskRecord>, long> chunk, bool checkpoints = true)
     {
+        using var interruption = new Interruption(() => Kept(output, checkpoints));
         using var records = source.Records.GetEnumerator();
         using var inputHash = new RunningHash();
         var startOffset = SkipResumed(records, inputHash, source, output);
@@ -34,14 +37,15 @@ internal static class TaskJob
         var batch = new List<TaskRecord>(ChunkRecords);
         try
         {
-            while (records.MoveNext())
+            while (!interruption.Token.IsCancellationRequested && records.MoveNext())
             {
                 Append(inputHash, records.Current);
                 batch.Add(records.Current);
                 if (batch.Count == ChunkRecords)
                     Flush();
             }
-            Flush();
+            if (!interruption.Token.IsCancellationRequested)
+                Flush();
         }
         catch (Exception e) when (e is CliException or IOException && output.Records > 0 && checkpoints)
         {
@@ -51,8 +55,14 @@ internal static class TaskJob
         {
             progress.Finish();
         }
+        if (interruption.Token.IsCancellationRequested)
+        {
+            Console.Error.WriteLine($"{interruption.SignalName}: stopped; {Kept(output, checkpoints)}");
+            return interruption.ExitCode;
+        }
         var seconds = clock.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"{done - (output.Resumed?.Records ?? 0)} inputs, {tokens} tokens in {seconds:F2} s: {(seconds > 0 ? tokens / seconds : 0):F0} tokens/s on {device}");
+        return null;
 
         void Flush()
         {
@@ -68,6 +78,10 @@ internal static class TaskJob
             batch.Clear();
         }
     }
+
+    private static string Kept(JsonLinesOutput output, bool checkpoints) => checkpoints && output.Records > 0
+        ? $"{output.Records} inputs' lines kept in {output.PartialPath}; rerun the same command with --resume to continue"
+        : "no lines were kept";
 
     private static void Append(RunningHash hash, TaskRecord record)
     {

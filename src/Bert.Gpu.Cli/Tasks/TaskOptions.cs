@@ -8,11 +8,7 @@ namespace Bert.Gpu.Cli.Tasks;
 /// <summary>The options every task command takes (model, output, device, threads, max length, overwrite), added to a command and read back.</summary>
 internal sealed class TaskOptions
 {
-    private readonly Option<string> _model = new("--model", "-m")
-    {
-        Description = "A HuggingFace checkpoint folder with a task head (its config.json's architectures names it).",
-        Required = true,
-    };
+    private readonly Option<string> _model;
     private readonly Option<string> _output = CommonOptions.Output(".jsonl");
     private readonly Option<string> _device = new("--device", "-d")
     {
@@ -26,6 +22,10 @@ internal sealed class TaskOptions
     {
         Description = "Continue an interrupted or failed job from the lines its partial output holds (verified: same model, options and input).",
     };
+
+    /// <param name="model">What <c>--model</c> takes, for its help.</param>
+    public TaskOptions(string model = "A HuggingFace checkpoint folder with a task head (its config.json's architectures names it).") =>
+        _model = new Option<string>("--model", "-m") { Description = model, Required = true };
 
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
@@ -49,16 +49,28 @@ internal sealed record TaskSettings(string Model, string Output, string Device, 
     /// </summary>
     public HeadRunner Prepare(string command, TaskSource source, HeadKind kind, bool pairs)
     {
+        CheckOutput(command, source);
+        return HeadRunner.Load(command, kind, pairs, Model, Device, Threads, MaxLength);
+    }
+
+    /// <summary>As <see cref="Prepare"/>, for a command that needs the encoder only (any checkpoint, built-in models too).</summary>
+    public EncoderRunner PrepareEncoder(string command, TaskSource source)
+    {
+        CheckOutput(command, source);
+        return EncoderRunner.Load(Model, Device, Threads, MaxLength);
+    }
+
+    private void CheckOutput(string command, TaskSource source)
+    {
         if (!Output.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new CliException($"{Output}: {command} writes JSON Lines; name the --output file with a .jsonl extension.");
         OutputChecks.Check(Output, "--output", source.Path, Overwrite, (AtomicOutputFile.ResumablePath(Output), Resume));
-        return HeadRunner.Load(command, kind, pairs, Model, Device, Threads, MaxLength);
     }
 
     /// <summary>
     /// Opens the output of <paramref name="command"/> run by <paramref name="runner"/>; <paramref name="options"/>
     /// names every other option that changes a line, so that <c>--resume</c> continues only the very same job.
     /// </summary>
-    public JsonLinesOutput Open(string command, HeadRunner runner, TaskSource source, string options) =>
+    public JsonLinesOutput Open(string command, EncoderRunner runner, TaskSource source, string options) =>
         new(Output, $"{command} model={runner.ModelHash} max_length={runner.MaxLength} input={source.Format} {options}", Resume);
 }

@@ -32,15 +32,18 @@ internal sealed class TaskSource : IDisposable
     /// <summary>The records, in input order; enumerate once.</summary>
     public IEnumerable<TaskRecord> Records { get; }
 
-    /// <summary>Single texts, as <c>embed</c> reads them; with <paramref name="pairWith"/> each becomes the pair (<paramref name="pairWith"/>, text).</summary>
-    public static TaskSource Texts(string path, InputFormat format, string? textField, string? textColumn, string? pairWith = null)
+    /// <summary>
+    /// Single texts, as <c>embed</c> reads them (with <paramref name="idsField"/>, pre-tokenized ids); with
+    /// <paramref name="pairWith"/> each becomes the pair (<paramref name="pairWith"/>, text).
+    /// </summary>
+    public static TaskSource Texts(string path, InputFormat format, string? textField, string? textColumn, string? pairWith = null, string? idsField = null)
     {
-        var input = TextInput.Open(path, format, textField, textColumn);
+        var input = TextInput.Open(path, format, textField, textColumn, idsField);
         var records = input.Texts.Select(t => pairWith is null
-            ? new TaskRecord(t.Line, t.Text, null, t.End)
+            ? new TaskRecord(t.Line, t.Text, null, t.End, t.Ids)
             : new TaskRecord(t.Line, pairWith, t.Text, t.End));
         return new TaskSource(input, input.Name, input.Path, input.Length,
-            $"{input.Format.ToString().ToLowerInvariant()}:{textField}{textColumn}", records);
+            $"{input.Format.ToString().ToLowerInvariant()}:{textField}{textColumn}{(idsField is null ? "" : $"ids={idsField}")}", records);
     }
 
     /// <summary>JSON Lines pairs: the string fields <paramref name="first"/> and <paramref name="second"/> of each record, each with the option that names it.</summary>
