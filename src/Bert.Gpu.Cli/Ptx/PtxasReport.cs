@@ -15,22 +15,22 @@ namespace Bert.Gpu.Cli.Ptx;
 internal sealed partial record PtxasReport(string Log, int Registers, int StackBytes, int SpillBytes, int SharedBytes, IReadOnlyList<string> Sass)
 {
     /// <summary>Tensor-core fp16 matrix multiply-accumulate (<c>mma.sync</c> on f16).</summary>
-    public static readonly Regex Hmma = HmmaPattern();
+    public static readonly Regex Hmma = Opcode("HMMA");
 
     /// <summary>Tensor-core int8 matrix multiply-accumulate.</summary>
-    public static readonly Regex Imma = ImmaPattern();
+    public static readonly Regex Imma = Opcode("IMMA");
 
     /// <summary>Four-way int8 dot product (<c>dp4a</c>).</summary>
-    public static readonly Regex Dp4a = Dp4aPattern();
+    public static readonly Regex Dp4a = Opcode(@"IDP\.4A");
 
     /// <summary>Shared-memory matrix load (<c>ldmatrix</c>).</summary>
-    public static readonly Regex Ldsm = LdsmPattern();
+    public static readonly Regex Ldsm = Opcode("LDSM");
 
     /// <summary>Asynchronous global-to-shared copy (<c>cp.async</c>).</summary>
-    public static readonly Regex Ldgsts = LdgstsPattern();
+    public static readonly Regex Ldgsts = Opcode("LDGSTS");
 
     /// <summary>Local-memory load or store: spilled or addressed registers.</summary>
-    public static readonly Regex Local = LocalPattern();
+    public static readonly Regex Local = Opcode(@"(LDL|STL)");
 
     /// <summary>The indices into <see cref="Sass"/> of the lines holding an instruction that matches <paramref name="opcode"/>.</summary>
     public IReadOnlyList<int> Lines(Regex opcode) =>
@@ -54,6 +54,9 @@ internal sealed partial record PtxasReport(string Log, int Registers, int StackB
             smem.Success ? int.Parse(smem.Groups["smem"].Value) : 0, sass);
     }
 
+    /// <summary>An instruction's mnemonic (a regex alternative: <c>(LDL|STL)</c>), not a part of a longer one.</summary>
+    private static Regex Opcode(string mnemonic) => new($@"\b{mnemonic}\b", RegexOptions.Compiled);
+
     /// <summary><paramref name="text"/> on one line: messages are one line each.</summary>
     public static string Flatten(string text) => WhitespacePattern().Replace(text.Trim(), " ");
 
@@ -68,24 +71,6 @@ internal sealed partial record PtxasReport(string Log, int Registers, int StackB
 
     [GeneratedRegex(@"^\s*/\*[0-9a-f]{4,}\*/\s+\S")]
     private static partial Regex InstructionPattern();
-
-    [GeneratedRegex(@"\bHMMA\b")]
-    private static partial Regex HmmaPattern();
-
-    [GeneratedRegex(@"\bIMMA\b")]
-    private static partial Regex ImmaPattern();
-
-    [GeneratedRegex(@"\bIDP\.4A\b")]
-    private static partial Regex Dp4aPattern();
-
-    [GeneratedRegex(@"\bLDSM\b")]
-    private static partial Regex LdsmPattern();
-
-    [GeneratedRegex(@"\bLDGSTS\b")]
-    private static partial Regex LdgstsPattern();
-
-    [GeneratedRegex(@"\b(LDL|STL)\b")]
-    private static partial Regex LocalPattern();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex WhitespacePattern();
