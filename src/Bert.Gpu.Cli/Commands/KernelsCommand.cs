@@ -15,16 +15,25 @@ internal static class KernelsCommand
     public static Command Create()
     {
         var list = new Option<bool>("--list") { Description = "Print each kernel variant: name, launcher, what its SASS must hold." };
-        var emit = new Option<string?>("--emit-ptx") { Description = "Write DIR/NAME.ptx for every variant (DIR is created), as ILGPU writes it: .target sm_80, .version 8.0." };
+        var emit = new Option<string?>("--emit-ptx")
+        {
+            HelpName = "DIR",
+            Description = "Write DIR/NAME.ptx for every variant (DIR is created), as ILGPU writes it: .target sm_80, .version 8.0.",
+        };
         var isa = new Option<string?>("--ptx-isa")
         {
+            HelpName = "X.Y",
             Description = $"With --emit-ptx: rewrite the .version line to this PTX ISA, e.g. {Ptxas.Isa} (ptxas 11.x reads at most 7.8; nothing the kernels use needs more than 7.0).",
         };
         var table = new Option<bool>("--ptxas-table")
         {
             Description = "Assemble every variant for sm_80 and sm_90 with ptxas -v, disassemble with cuobjdump -sass, print a Markdown table (docs/KERNELS.md's).",
         };
-        var cudaBin = new Option<string?>("--cuda-bin") { Description = "With --ptxas-table: the folder holding ptxas and cuobjdump (default: BERT_GPU_CUDA_BIN)." };
+        var cudaBin = new Option<string?>("--cuda-bin")
+        {
+            HelpName = "DIR",
+            Description = "With --ptxas-table: the folder holding ptxas and cuobjdump, CUDA 11.8 or later (default: BERT_GPU_CUDA_BIN).",
+        };
         var overwrite = CommonOptions.Overwrite();
         var command = new Command("kernels", "List the GPU kernel variants, write their PTX, or tabulate what ptxas makes of them.")
         {
