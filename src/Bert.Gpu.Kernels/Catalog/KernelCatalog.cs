@@ -1,4 +1,5 @@
 using Bert.Gpu.Kernels.Attention;
+using Bert.Gpu.Kernels.Conversion;
 using Bert.Gpu.Kernels.Gemm;
 using Bert.Gpu.Kernels.Normalization;
 using Bert.Gpu.Kernels.Pooling;
@@ -24,5 +25,6 @@ public static class KernelCatalog
         // 16 dp4a per k-step (the 4×4 tile); the 16 accumulators are inline-asm out operands, read out once: 64 bytes.
         new(typeof(Int8LinearKernel), SassExpectations.Scalar with { Dp4aPerStep = 16, StackBytes = 16 * sizeof(int) }),
         new(typeof(QuantizeRowsKernel), SassExpectations.Scalar),
+        new(typeof(ToHalfKernel), SassExpectations.Scalar),
     ];
 }
