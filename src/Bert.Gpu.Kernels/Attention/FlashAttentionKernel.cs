@@ -85,9 +85,8 @@ public sealed class FlashAttentionKernel
             return;
         int tid = Group.IdxX, lane = tid & 31, warp = tid >> 5, d = s.HeadDim;
         var rowBytes = RowHalves(d) * 2;
-        // Named registers and the shared tile are declared before any statement names them. ldmatrix lane addresses:
-        // for K, key l & 7 and dims 8·(l >> 3) of an n8 tile; for V, key l of a 32-key half block.
-        CudaAsm.Emit(FlashAttentionPtx.Declare, (lane & 7) * rowBytes + 16 * (lane >> 3), TileBytes(d) + lane * rowBytes);
+        // Named registers and the shared tile are declared before any statement names them.
+        CudaAsm.Emit(FlashAttentionPtx.Declare, KeyLaneBytes(lane, d), ValueLaneBytes(lane, d));
         var layout = FlashAttentionLayout.OfGroup(seqStarts, s.Heads, d);
         // Uniform across the group (before any barrier): blocks past a short sequence's end have nothing to do.
         if (layout.Idle)
@@ -101,10 +100,9 @@ public sealed class FlashAttentionKernel
         var rowB = rowA + 8;
         var qA = s.Qkv + 2 * (ulong)layout.QueryIndex(rowA, 2 * t);
         var qB = s.Qkv + 2 * (ulong)layout.QueryIndex(rowB, 2 * t);
+        CudaAsm.Emit(FlashAttentionPtx.LoadQuery, qA, qB);
         if (d == 64)
-            CudaAsm.Emit(FlashAttentionPtx.LoadQuery64, qA, qB);
-        else
-            CudaAsm.Emit(FlashAttentionPtx.LoadQuery32, qA, qB);
+            CudaAsm.Emit(FlashAttentionPtx.LoadQueryHigh, qA, qB);
 
         // Iteration b issues the copies of block b into stage b & 1, then computes block b − 1 from the other stage
         // while they land. Stage b & 1 last held block b − 2, whose computation ended in a barrier; one extra
@@ -143,14 +141,15 @@ public sealed class FlashAttentionKernel
                 CudaAsm.Emit(FlashAttentionPtx.Scores32, computed);
             if (k0 + Keys > length)
                 CudaAsm.Emit(FlashAttentionPtx.Mask, length - k0 - 2 * t);
+            CudaAsm.Emit(FlashAttentionPtx.Softmax, exp2Scale);
+            CudaAsm.Emit(FlashAttentionPtx.Rescale);
             if (d == 64)
             {
-                CudaAsm.Emit(FlashAttentionPtx.Softmax64, exp2Scale);
+                CudaAsm.Emit(FlashAttentionPtx.RescaleHigh);
                 CudaAsm.Emit(FlashAttentionPtx.Values64, computed);
             }
             else
             {
-                CudaAsm.Emit(FlashAttentionPtx.Softmax32, exp2Scale);
                 CudaAsm.Emit(FlashAttentionPtx.Values32, computed);
             }
             Group.Barrier(); // the next iteration's copies overwrite this stage
@@ -158,11 +157,10 @@ public sealed class FlashAttentionKernel
 
         var oA = s.Context + 2 * (ulong)layout.OutputIndex(rowA, 2 * t);
         var oB = s.Context + 2 * (ulong)layout.OutputIndex(rowB, 2 * t);
-        int validA = rowA < length ? 1 : 0, validB = rowB < length ? 1 : 0;
+        CudaAsm.Emit(FlashAttentionPtx.Normalize, rowA < length ? 1 : 0, rowB < length ? 1 : 0);
+        CudaAsm.Emit(FlashAttentionPtx.Store, oA, oB);
         if (d == 64)
-            CudaAsm.Emit(FlashAttentionPtx.Store64, oA, oB, validA, validB);
-        else
-            CudaAsm.Emit(FlashAttentionPtx.Store32, oA, oB, validA, validB);
+            CudaAsm.Emit(FlashAttentionPtx.StoreHigh, oA, oB);
     }
 
     /// <summary>

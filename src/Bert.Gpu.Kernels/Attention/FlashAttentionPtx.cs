@@ -22,6 +22,9 @@ internal static class FlashAttentionPtx
         + ".reg .f32 fao<32>;\n\t"
         + ".reg .f32 fam<2>;\n\t"
         + ".reg .f32 fal<2>;\n\t"
+        + ".reg .f32 fac<2>;\n\t"
+        + ".reg .f32 far<2>;\n\t"
+        + ".reg .pred fapa, fapb;\n\t"
         + ".reg .b32 fabase, fak, fav;\n\t"
         + ".shared .align 16 .b8 fatile[36864];\n\t"
         + "mov.u32 fabase, fatile; add.u32 fak, fabase, %0; add.u32 fav, fabase, %1;\n\t"
@@ -29,7 +32,11 @@ internal static class FlashAttentionPtx
         + "mov.f32 fao0, 0f00000000; mov.f32 fao1, 0f00000000; mov.f32 fao2, 0f00000000; mov.f32 fao3, 0f00000000; mov.f32 fao4, 0f00000000; mov.f32 fao5, 0f00000000; mov.f32 fao6, 0f00000000; mov.f32 fao7, 0f00000000;\n\t"
         + "mov.f32 fao8, 0f00000000; mov.f32 fao9, 0f00000000; mov.f32 fao10, 0f00000000; mov.f32 fao11, 0f00000000; mov.f32 fao12, 0f00000000; mov.f32 fao13, 0f00000000; mov.f32 fao14, 0f00000000; mov.f32 fao15, 0f00000000;\n\t"
         + "mov.f32 fao16, 0f00000000; mov.f32 fao17, 0f00000000; mov.f32 fao18, 0f00000000; mov.f32 fao19, 0f00000000; mov.f32 fao20, 0f00000000; mov.f32 fao21, 0f00000000; mov.f32 fao22, 0f00000000; mov.f32 fao23, 0f00000000;\n\t"
-        + "mov.f32 fao24, 0f00000000; mov.f32 fao25, 0f00000000; mov.f32 fao26, 0f00000000; mov.f32 fao27, 0f00000000; mov.f32 fao28, 0f00000000; mov.f32 fao29, 0f00000000; mov.f32 fao30, 0f00000000; mov.f32 fao31, 0f00000000;";
+        + "mov.f32 fao24, 0f00000000; mov.f32 fao25, 0f00000000; mov.f32 fao26, 0f00000000; mov.f32 fao27, 0f00000000; mov.f32 fao28, 0f00000000; mov.f32 fao29, 0f00000000; mov.f32 fao30, 0f00000000; mov.f32 fao31, 0f00000000;\n\t"
+        + "mov.f32 fas0, 0f00000000; mov.f32 fas1, 0f00000000; mov.f32 fas2, 0f00000000; mov.f32 fas3, 0f00000000; mov.f32 fas4, 0f00000000; mov.f32 fas5, 0f00000000; mov.f32 fas6, 0f00000000; mov.f32 fas7, 0f00000000;\n\t"
+        + "mov.f32 fas8, 0f00000000; mov.f32 fas9, 0f00000000; mov.f32 fas10, 0f00000000; mov.f32 fas11, 0f00000000; mov.f32 fas12, 0f00000000; mov.f32 fas13, 0f00000000; mov.f32 fas14, 0f00000000; mov.f32 fas15, 0f00000000;\n\t"
+        + "mov.f32 fas16, 0f00000000; mov.f32 fas17, 0f00000000; mov.f32 fas18, 0f00000000; mov.f32 fas19, 0f00000000; mov.f32 fas20, 0f00000000; mov.f32 fas21, 0f00000000; mov.f32 fas22, 0f00000000; mov.f32 fas23, 0f00000000;\n\t"
+        + "mov.f32 fas24, 0f00000000; mov.f32 fas25, 0f00000000; mov.f32 fas26, 0f00000000; mov.f32 fas27, 0f00000000; mov.f32 fas28, 0f00000000; mov.f32 fas29, 0f00000000; mov.f32 fas30, 0f00000000; mov.f32 fas31, 0f00000000;";
 
     /// <summary>Issues the two 16-byte <c>cp.async</c> of one K chunk and one V chunk: shared offsets %0, %1; global addresses %2, %3.</summary>
     public const string CopyChunks = "{ .reg .b32 fad<2>; add.u32 fad0, fabase, %0; add.u32 fad1, fabase, %1;\n\t"
@@ -44,22 +51,16 @@ internal static class FlashAttentionPtx
     /// <summary>Waits for every copy.</summary>
     public const string WaitAll = "cp.async.wait_group 0;";
 
-    /// <summary>Loads the lane's Q fragments at head dim 32 from the addresses of its rows g (%0) and g + 8 (%1), column 2t.</summary>
-    public const string LoadQuery32 = "ld.global.nc.b32 faq0, [%0+0]; ld.global.nc.b32 faq1, [%1+0]; ld.global.nc.b32 faq2, [%0+16]; ld.global.nc.b32 faq3, [%1+16];\n\t"
+    /// <summary>Loads the lane's Q fragments of dims 0–31 (k16 steps 0, 1) from the addresses of its rows g (%0) and g + 8 (%1), column 2t.</summary>
+    public const string LoadQuery = "ld.global.nc.b32 faq0, [%0+0]; ld.global.nc.b32 faq1, [%1+0]; ld.global.nc.b32 faq2, [%0+16]; ld.global.nc.b32 faq3, [%1+16];\n\t"
         + "ld.global.nc.b32 faq4, [%0+32]; ld.global.nc.b32 faq5, [%1+32]; ld.global.nc.b32 faq6, [%0+48]; ld.global.nc.b32 faq7, [%1+48];";
 
-    /// <summary>Loads the lane's Q fragments at head dim 64 from the addresses of its rows g (%0) and g + 8 (%1), column 2t.</summary>
-    public const string LoadQuery64 = "ld.global.nc.b32 faq0, [%0+0]; ld.global.nc.b32 faq1, [%1+0]; ld.global.nc.b32 faq2, [%0+16]; ld.global.nc.b32 faq3, [%1+16];\n\t"
-        + "ld.global.nc.b32 faq4, [%0+32]; ld.global.nc.b32 faq5, [%1+32]; ld.global.nc.b32 faq6, [%0+48]; ld.global.nc.b32 faq7, [%1+48];\n\t"
-        + "ld.global.nc.b32 faq8, [%0+64]; ld.global.nc.b32 faq9, [%1+64]; ld.global.nc.b32 faq10, [%0+80]; ld.global.nc.b32 faq11, [%1+80];\n\t"
+    /// <summary>Loads the lane's Q fragments of dims 32–63 (k16 steps 2, 3), as <see cref="LoadQuery"/>; head dim 64 only.</summary>
+    public const string LoadQueryHigh = "ld.global.nc.b32 faq8, [%0+64]; ld.global.nc.b32 faq9, [%1+64]; ld.global.nc.b32 faq10, [%0+80]; ld.global.nc.b32 faq11, [%1+80];\n\t"
         + "ld.global.nc.b32 faq12, [%0+96]; ld.global.nc.b32 faq13, [%1+96]; ld.global.nc.b32 faq14, [%0+112]; ld.global.nc.b32 faq15, [%1+112];";
 
     /// <summary>S = Q·Kᵀ for the warp's 16 rows and the block's 64 keys at head dim 32, from the stage at byte offset %0.</summary>
     public const string Scores32 = "{ .reg .b32 faa, fab<4>; add.u32 faa, fak, %0;\n\t"
-        + "mov.f32 fas0, 0f00000000; mov.f32 fas1, 0f00000000; mov.f32 fas2, 0f00000000; mov.f32 fas3, 0f00000000; mov.f32 fas4, 0f00000000; mov.f32 fas5, 0f00000000; mov.f32 fas6, 0f00000000; mov.f32 fas7, 0f00000000;\n\t"
-        + "mov.f32 fas8, 0f00000000; mov.f32 fas9, 0f00000000; mov.f32 fas10, 0f00000000; mov.f32 fas11, 0f00000000; mov.f32 fas12, 0f00000000; mov.f32 fas13, 0f00000000; mov.f32 fas14, 0f00000000; mov.f32 fas15, 0f00000000;\n\t"
-        + "mov.f32 fas16, 0f00000000; mov.f32 fas17, 0f00000000; mov.f32 fas18, 0f00000000; mov.f32 fas19, 0f00000000; mov.f32 fas20, 0f00000000; mov.f32 fas21, 0f00000000; mov.f32 fas22, 0f00000000; mov.f32 fas23, 0f00000000;\n\t"
-        + "mov.f32 fas24, 0f00000000; mov.f32 fas25, 0f00000000; mov.f32 fas26, 0f00000000; mov.f32 fas27, 0f00000000; mov.f32 fas28, 0f00000000; mov.f32 fas29, 0f00000000; mov.f32 fas30, 0f00000000; mov.f32 fas31, 0f00000000;\n\t"
         + "ldmatrix.sync.aligned.m8n8.x4.shared.b16 {fab0, fab1, fab2, fab3}, [faa+0];\n\t"
         + "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {fas0, fas1, fas2, fas3}, {faq0, faq1, faq2, faq3}, {fab0, fab1}, {fas0, fas1, fas2, fas3};\n\t"
         + "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {fas0, fas1, fas2, fas3}, {faq4, faq5, faq6, faq7}, {fab2, fab3}, {fas0, fas1, fas2, fas3};\n\t"
@@ -87,10 +88,6 @@ internal static class FlashAttentionPtx
 
     /// <summary>S = Q·Kᵀ for the warp's 16 rows and the block's 64 keys at head dim 64, from the stage at byte offset %0.</summary>
     public const string Scores64 = "{ .reg .b32 faa, fab<4>; add.u32 faa, fak, %0;\n\t"
-        + "mov.f32 fas0, 0f00000000; mov.f32 fas1, 0f00000000; mov.f32 fas2, 0f00000000; mov.f32 fas3, 0f00000000; mov.f32 fas4, 0f00000000; mov.f32 fas5, 0f00000000; mov.f32 fas6, 0f00000000; mov.f32 fas7, 0f00000000;\n\t"
-        + "mov.f32 fas8, 0f00000000; mov.f32 fas9, 0f00000000; mov.f32 fas10, 0f00000000; mov.f32 fas11, 0f00000000; mov.f32 fas12, 0f00000000; mov.f32 fas13, 0f00000000; mov.f32 fas14, 0f00000000; mov.f32 fas15, 0f00000000;\n\t"
-        + "mov.f32 fas16, 0f00000000; mov.f32 fas17, 0f00000000; mov.f32 fas18, 0f00000000; mov.f32 fas19, 0f00000000; mov.f32 fas20, 0f00000000; mov.f32 fas21, 0f00000000; mov.f32 fas22, 0f00000000; mov.f32 fas23, 0f00000000;\n\t"
-        + "mov.f32 fas24, 0f00000000; mov.f32 fas25, 0f00000000; mov.f32 fas26, 0f00000000; mov.f32 fas27, 0f00000000; mov.f32 fas28, 0f00000000; mov.f32 fas29, 0f00000000; mov.f32 fas30, 0f00000000; mov.f32 fas31, 0f00000000;\n\t"
         + "ldmatrix.sync.aligned.m8n8.x4.shared.b16 {fab0, fab1, fab2, fab3}, [faa+0];\n\t"
         + "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {fas0, fas1, fas2, fas3}, {faq0, faq1, faq2, faq3}, {fab0, fab1}, {fas0, fas1, fas2, fas3};\n\t"
         + "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {fas0, fas1, fas2, fas3}, {faq4, faq5, faq6, faq7}, {fab2, fab3}, {fas0, fas1, fas2, fas3};\n\t"
@@ -159,16 +156,14 @@ internal static class FlashAttentionPtx
         + "setp.le.s32 fapm, %0, 56; @fapm mov.f32 fas28, 0fFF800000; @fapm mov.f32 fas30, 0fFF800000;\n\t"
         + "setp.le.s32 fapm, %0, 57; @fapm mov.f32 fas29, 0fFF800000; @fapm mov.f32 fas31, 0fFF800000; }";
 
-    /// <summary>The online-softmax step at head dim 32 with %0 = scale·log₂e; leaves P in <c>fap</c>.</summary>
-    public const string Softmax32 = "{ .reg .f32 fax<2>, fay, fac<2>;\n\t"
+    /// <summary>The online-softmax step with %0 = scale·log₂e: new maxima, correction factors <c>fac</c>, sums, P in <c>fap</c>; clears the scores for the next block.</summary>
+    public const string Softmax = "{ .reg .f32 fax<2>, fay;\n\t"
         + "max.f32 fax0, fas0, fas1; max.f32 fax0, fax0, fas4; max.f32 fax0, fax0, fas5; max.f32 fax0, fax0, fas8; max.f32 fax0, fax0, fas9; max.f32 fax0, fax0, fas12; max.f32 fax0, fax0, fas13; max.f32 fax0, fax0, fas16; max.f32 fax0, fax0, fas17; max.f32 fax0, fax0, fas20; max.f32 fax0, fax0, fas21; max.f32 fax0, fax0, fas24; max.f32 fax0, fax0, fas25; max.f32 fax0, fax0, fas28; max.f32 fax0, fax0, fas29;\n\t"
         + "shfl.sync.bfly.b32 fay, fax0, 1, 0x1f, 0xffffffff; max.f32 fax0, fax0, fay; shfl.sync.bfly.b32 fay, fax0, 2, 0x1f, 0xffffffff; max.f32 fax0, fax0, fay;\n\t"
         + "max.f32 fax0, fax0, fam0; sub.f32 fay, fam0, fax0; mul.f32 fay, fay, %0; ex2.approx.ftz.f32 fac0, fay; mov.f32 fam0, fax0; mul.f32 fal0, fal0, fac0; mul.f32 fax0, fax0, %0; neg.f32 fax0, fax0;\n\t"
         + "max.f32 fax1, fas2, fas3; max.f32 fax1, fax1, fas6; max.f32 fax1, fax1, fas7; max.f32 fax1, fax1, fas10; max.f32 fax1, fax1, fas11; max.f32 fax1, fax1, fas14; max.f32 fax1, fax1, fas15; max.f32 fax1, fax1, fas18; max.f32 fax1, fax1, fas19; max.f32 fax1, fax1, fas22; max.f32 fax1, fax1, fas23; max.f32 fax1, fax1, fas26; max.f32 fax1, fax1, fas27; max.f32 fax1, fax1, fas30; max.f32 fax1, fax1, fas31;\n\t"
         + "shfl.sync.bfly.b32 fay, fax1, 1, 0x1f, 0xffffffff; max.f32 fax1, fax1, fay; shfl.sync.bfly.b32 fay, fax1, 2, 0x1f, 0xffffffff; max.f32 fax1, fax1, fay;\n\t"
         + "max.f32 fax1, fax1, fam1; sub.f32 fay, fam1, fax1; mul.f32 fay, fay, %0; ex2.approx.ftz.f32 fac1, fay; mov.f32 fam1, fax1; mul.f32 fal1, fal1, fac1; mul.f32 fax1, fax1, %0; neg.f32 fax1, fax1;\n\t"
-        + "mul.f32 fao0, fao0, fac0; mul.f32 fao1, fao1, fac0; mul.f32 fao2, fao2, fac1; mul.f32 fao3, fao3, fac1; mul.f32 fao4, fao4, fac0; mul.f32 fao5, fao5, fac0; mul.f32 fao6, fao6, fac1; mul.f32 fao7, fao7, fac1;\n\t"
-        + "mul.f32 fao8, fao8, fac0; mul.f32 fao9, fao9, fac0; mul.f32 fao10, fao10, fac1; mul.f32 fao11, fao11, fac1; mul.f32 fao12, fao12, fac0; mul.f32 fao13, fao13, fac0; mul.f32 fao14, fao14, fac1; mul.f32 fao15, fao15, fac1;\n\t"
         + "fma.rn.f32 fay, fas0, %0, fax0; ex2.approx.ftz.f32 fas0, fay; add.f32 fal0, fal0, fas0; fma.rn.f32 fay, fas1, %0, fax0; ex2.approx.ftz.f32 fas1, fay; add.f32 fal0, fal0, fas1; fma.rn.f32 fay, fas2, %0, fax1; ex2.approx.ftz.f32 fas2, fay; add.f32 fal1, fal1, fas2; fma.rn.f32 fay, fas3, %0, fax1; ex2.approx.ftz.f32 fas3, fay; add.f32 fal1, fal1, fas3;\n\t"
         + "fma.rn.f32 fay, fas4, %0, fax0; ex2.approx.ftz.f32 fas4, fay; add.f32 fal0, fal0, fas4; fma.rn.f32 fay, fas5, %0, fax0; ex2.approx.ftz.f32 fas5, fay; add.f32 fal0, fal0, fas5; fma.rn.f32 fay, fas6, %0, fax1; ex2.approx.ftz.f32 fas6, fay; add.f32 fal1, fal1, fas6; fma.rn.f32 fay, fas7, %0, fax1; ex2.approx.ftz.f32 fas7, fay; add.f32 fal1, fal1, fas7;\n\t"
         + "fma.rn.f32 fay, fas8, %0, fax0; ex2.approx.ftz.f32 fas8, fay; add.f32 fal0, fal0, fas8; fma.rn.f32 fay, fas9, %0, fax0; ex2.approx.ftz.f32 fas9, fay; add.f32 fal0, fal0, fas9; fma.rn.f32 fay, fas10, %0, fax1; ex2.approx.ftz.f32 fas10, fay; add.f32 fal1, fal1, fas10; fma.rn.f32 fay, fas11, %0, fax1; ex2.approx.ftz.f32 fas11, fay; add.f32 fal1, fal1, fas11;\n\t"
@@ -180,32 +175,19 @@ internal static class FlashAttentionPtx
         + "cvt.rn.f16x2.f32 fap0, fas1, fas0; cvt.rn.f16x2.f32 fap1, fas3, fas2; cvt.rn.f16x2.f32 fap2, fas5, fas4; cvt.rn.f16x2.f32 fap3, fas7, fas6;\n\t"
         + "cvt.rn.f16x2.f32 fap4, fas9, fas8; cvt.rn.f16x2.f32 fap5, fas11, fas10; cvt.rn.f16x2.f32 fap6, fas13, fas12; cvt.rn.f16x2.f32 fap7, fas15, fas14;\n\t"
         + "cvt.rn.f16x2.f32 fap8, fas17, fas16; cvt.rn.f16x2.f32 fap9, fas19, fas18; cvt.rn.f16x2.f32 fap10, fas21, fas20; cvt.rn.f16x2.f32 fap11, fas23, fas22;\n\t"
-        + "cvt.rn.f16x2.f32 fap12, fas25, fas24; cvt.rn.f16x2.f32 fap13, fas27, fas26; cvt.rn.f16x2.f32 fap14, fas29, fas28; cvt.rn.f16x2.f32 fap15, fas31, fas30; }";
+        + "cvt.rn.f16x2.f32 fap12, fas25, fas24; cvt.rn.f16x2.f32 fap13, fas27, fas26; cvt.rn.f16x2.f32 fap14, fas29, fas28; cvt.rn.f16x2.f32 fap15, fas31, fas30;\n\t"
+        + "mov.f32 fas0, 0f00000000; mov.f32 fas1, 0f00000000; mov.f32 fas2, 0f00000000; mov.f32 fas3, 0f00000000; mov.f32 fas4, 0f00000000; mov.f32 fas5, 0f00000000; mov.f32 fas6, 0f00000000; mov.f32 fas7, 0f00000000;\n\t"
+        + "mov.f32 fas8, 0f00000000; mov.f32 fas9, 0f00000000; mov.f32 fas10, 0f00000000; mov.f32 fas11, 0f00000000; mov.f32 fas12, 0f00000000; mov.f32 fas13, 0f00000000; mov.f32 fas14, 0f00000000; mov.f32 fas15, 0f00000000;\n\t"
+        + "mov.f32 fas16, 0f00000000; mov.f32 fas17, 0f00000000; mov.f32 fas18, 0f00000000; mov.f32 fas19, 0f00000000; mov.f32 fas20, 0f00000000; mov.f32 fas21, 0f00000000; mov.f32 fas22, 0f00000000; mov.f32 fas23, 0f00000000;\n\t"
+        + "mov.f32 fas24, 0f00000000; mov.f32 fas25, 0f00000000; mov.f32 fas26, 0f00000000; mov.f32 fas27, 0f00000000; mov.f32 fas28, 0f00000000; mov.f32 fas29, 0f00000000; mov.f32 fas30, 0f00000000; mov.f32 fas31, 0f00000000; }";
 
-    /// <summary>The online-softmax step at head dim 64 with %0 = scale·log₂e; leaves P in <c>fap</c>.</summary>
-    public const string Softmax64 = "{ .reg .f32 fax<2>, fay, fac<2>;\n\t"
-        + "max.f32 fax0, fas0, fas1; max.f32 fax0, fax0, fas4; max.f32 fax0, fax0, fas5; max.f32 fax0, fax0, fas8; max.f32 fax0, fax0, fas9; max.f32 fax0, fax0, fas12; max.f32 fax0, fax0, fas13; max.f32 fax0, fax0, fas16; max.f32 fax0, fax0, fas17; max.f32 fax0, fax0, fas20; max.f32 fax0, fax0, fas21; max.f32 fax0, fax0, fas24; max.f32 fax0, fax0, fas25; max.f32 fax0, fax0, fas28; max.f32 fax0, fax0, fas29;\n\t"
-        + "shfl.sync.bfly.b32 fay, fax0, 1, 0x1f, 0xffffffff; max.f32 fax0, fax0, fay; shfl.sync.bfly.b32 fay, fax0, 2, 0x1f, 0xffffffff; max.f32 fax0, fax0, fay;\n\t"
-        + "max.f32 fax0, fax0, fam0; sub.f32 fay, fam0, fax0; mul.f32 fay, fay, %0; ex2.approx.ftz.f32 fac0, fay; mov.f32 fam0, fax0; mul.f32 fal0, fal0, fac0; mul.f32 fax0, fax0, %0; neg.f32 fax0, fax0;\n\t"
-        + "max.f32 fax1, fas2, fas3; max.f32 fax1, fax1, fas6; max.f32 fax1, fax1, fas7; max.f32 fax1, fax1, fas10; max.f32 fax1, fax1, fas11; max.f32 fax1, fax1, fas14; max.f32 fax1, fax1, fas15; max.f32 fax1, fax1, fas18; max.f32 fax1, fax1, fas19; max.f32 fax1, fax1, fas22; max.f32 fax1, fax1, fas23; max.f32 fax1, fax1, fas26; max.f32 fax1, fax1, fas27; max.f32 fax1, fax1, fas30; max.f32 fax1, fax1, fas31;\n\t"
-        + "shfl.sync.bfly.b32 fay, fax1, 1, 0x1f, 0xffffffff; max.f32 fax1, fax1, fay; shfl.sync.bfly.b32 fay, fax1, 2, 0x1f, 0xffffffff; max.f32 fax1, fax1, fay;\n\t"
-        + "max.f32 fax1, fax1, fam1; sub.f32 fay, fam1, fax1; mul.f32 fay, fay, %0; ex2.approx.ftz.f32 fac1, fay; mov.f32 fam1, fax1; mul.f32 fal1, fal1, fac1; mul.f32 fax1, fax1, %0; neg.f32 fax1, fax1;\n\t"
-        + "mul.f32 fao0, fao0, fac0; mul.f32 fao1, fao1, fac0; mul.f32 fao2, fao2, fac1; mul.f32 fao3, fao3, fac1; mul.f32 fao4, fao4, fac0; mul.f32 fao5, fao5, fac0; mul.f32 fao6, fao6, fac1; mul.f32 fao7, fao7, fac1;\n\t"
-        + "mul.f32 fao8, fao8, fac0; mul.f32 fao9, fao9, fac0; mul.f32 fao10, fao10, fac1; mul.f32 fao11, fao11, fac1; mul.f32 fao12, fao12, fac0; mul.f32 fao13, fao13, fac0; mul.f32 fao14, fao14, fac1; mul.f32 fao15, fao15, fac1;\n\t"
-        + "mul.f32 fao16, fao16, fac0; mul.f32 fao17, fao17, fac0; mul.f32 fao18, fao18, fac1; mul.f32 fao19, fao19, fac1; mul.f32 fao20, fao20, fac0; mul.f32 fao21, fao21, fac0; mul.f32 fao22, fao22, fac1; mul.f32 fao23, fao23, fac1;\n\t"
-        + "mul.f32 fao24, fao24, fac0; mul.f32 fao25, fao25, fac0; mul.f32 fao26, fao26, fac1; mul.f32 fao27, fao27, fac1; mul.f32 fao28, fao28, fac0; mul.f32 fao29, fao29, fac0; mul.f32 fao30, fao30, fac1; mul.f32 fao31, fao31, fac1;\n\t"
-        + "fma.rn.f32 fay, fas0, %0, fax0; ex2.approx.ftz.f32 fas0, fay; add.f32 fal0, fal0, fas0; fma.rn.f32 fay, fas1, %0, fax0; ex2.approx.ftz.f32 fas1, fay; add.f32 fal0, fal0, fas1; fma.rn.f32 fay, fas2, %0, fax1; ex2.approx.ftz.f32 fas2, fay; add.f32 fal1, fal1, fas2; fma.rn.f32 fay, fas3, %0, fax1; ex2.approx.ftz.f32 fas3, fay; add.f32 fal1, fal1, fas3;\n\t"
-        + "fma.rn.f32 fay, fas4, %0, fax0; ex2.approx.ftz.f32 fas4, fay; add.f32 fal0, fal0, fas4; fma.rn.f32 fay, fas5, %0, fax0; ex2.approx.ftz.f32 fas5, fay; add.f32 fal0, fal0, fas5; fma.rn.f32 fay, fas6, %0, fax1; ex2.approx.ftz.f32 fas6, fay; add.f32 fal1, fal1, fas6; fma.rn.f32 fay, fas7, %0, fax1; ex2.approx.ftz.f32 fas7, fay; add.f32 fal1, fal1, fas7;\n\t"
-        + "fma.rn.f32 fay, fas8, %0, fax0; ex2.approx.ftz.f32 fas8, fay; add.f32 fal0, fal0, fas8; fma.rn.f32 fay, fas9, %0, fax0; ex2.approx.ftz.f32 fas9, fay; add.f32 fal0, fal0, fas9; fma.rn.f32 fay, fas10, %0, fax1; ex2.approx.ftz.f32 fas10, fay; add.f32 fal1, fal1, fas10; fma.rn.f32 fay, fas11, %0, fax1; ex2.approx.ftz.f32 fas11, fay; add.f32 fal1, fal1, fas11;\n\t"
-        + "fma.rn.f32 fay, fas12, %0, fax0; ex2.approx.ftz.f32 fas12, fay; add.f32 fal0, fal0, fas12; fma.rn.f32 fay, fas13, %0, fax0; ex2.approx.ftz.f32 fas13, fay; add.f32 fal0, fal0, fas13; fma.rn.f32 fay, fas14, %0, fax1; ex2.approx.ftz.f32 fas14, fay; add.f32 fal1, fal1, fas14; fma.rn.f32 fay, fas15, %0, fax1; ex2.approx.ftz.f32 fas15, fay; add.f32 fal1, fal1, fas15;\n\t"
-        + "fma.rn.f32 fay, fas16, %0, fax0; ex2.approx.ftz.f32 fas16, fay; add.f32 fal0, fal0, fas16; fma.rn.f32 fay, fas17, %0, fax0; ex2.approx.ftz.f32 fas17, fay; add.f32 fal0, fal0, fas17; fma.rn.f32 fay, fas18, %0, fax1; ex2.approx.ftz.f32 fas18, fay; add.f32 fal1, fal1, fas18; fma.rn.f32 fay, fas19, %0, fax1; ex2.approx.ftz.f32 fas19, fay; add.f32 fal1, fal1, fas19;\n\t"
-        + "fma.rn.f32 fay, fas20, %0, fax0; ex2.approx.ftz.f32 fas20, fay; add.f32 fal0, fal0, fas20; fma.rn.f32 fay, fas21, %0, fax0; ex2.approx.ftz.f32 fas21, fay; add.f32 fal0, fal0, fas21; fma.rn.f32 fay, fas22, %0, fax1; ex2.approx.ftz.f32 fas22, fay; add.f32 fal1, fal1, fas22; fma.rn.f32 fay, fas23, %0, fax1; ex2.approx.ftz.f32 fas23, fay; add.f32 fal1, fal1, fas23;\n\t"
-        + "fma.rn.f32 fay, fas24, %0, fax0; ex2.approx.ftz.f32 fas24, fay; add.f32 fal0, fal0, fas24; fma.rn.f32 fay, fas25, %0, fax0; ex2.approx.ftz.f32 fas25, fay; add.f32 fal0, fal0, fas25; fma.rn.f32 fay, fas26, %0, fax1; ex2.approx.ftz.f32 fas26, fay; add.f32 fal1, fal1, fas26; fma.rn.f32 fay, fas27, %0, fax1; ex2.approx.ftz.f32 fas27, fay; add.f32 fal1, fal1, fas27;\n\t"
-        + "fma.rn.f32 fay, fas28, %0, fax0; ex2.approx.ftz.f32 fas28, fay; add.f32 fal0, fal0, fas28; fma.rn.f32 fay, fas29, %0, fax0; ex2.approx.ftz.f32 fas29, fay; add.f32 fal0, fal0, fas29; fma.rn.f32 fay, fas30, %0, fax1; ex2.approx.ftz.f32 fas30, fay; add.f32 fal1, fal1, fas30; fma.rn.f32 fay, fas31, %0, fax1; ex2.approx.ftz.f32 fas31, fay; add.f32 fal1, fal1, fas31;\n\t"
-        + "cvt.rn.f16x2.f32 fap0, fas1, fas0; cvt.rn.f16x2.f32 fap1, fas3, fas2; cvt.rn.f16x2.f32 fap2, fas5, fas4; cvt.rn.f16x2.f32 fap3, fas7, fas6;\n\t"
-        + "cvt.rn.f16x2.f32 fap4, fas9, fas8; cvt.rn.f16x2.f32 fap5, fas11, fas10; cvt.rn.f16x2.f32 fap6, fas13, fas12; cvt.rn.f16x2.f32 fap7, fas15, fas14;\n\t"
-        + "cvt.rn.f16x2.f32 fap8, fas17, fas16; cvt.rn.f16x2.f32 fap9, fas19, fas18; cvt.rn.f16x2.f32 fap10, fas21, fas20; cvt.rn.f16x2.f32 fap11, fas23, fas22;\n\t"
-        + "cvt.rn.f16x2.f32 fap12, fas25, fas24; cvt.rn.f16x2.f32 fap13, fas27, fas26; cvt.rn.f16x2.f32 fap14, fas29, fas28; cvt.rn.f16x2.f32 fap15, fas31, fas30; }";
+    /// <summary>Multiplies output tiles 0–3 (dims 0–31) by the correction factors.</summary>
+    public const string Rescale = "mul.f32 fao0, fao0, fac0; mul.f32 fao1, fao1, fac0; mul.f32 fao2, fao2, fac1; mul.f32 fao3, fao3, fac1; mul.f32 fao4, fao4, fac0; mul.f32 fao5, fao5, fac0; mul.f32 fao6, fao6, fac1; mul.f32 fao7, fao7, fac1;\n\t"
+        + "mul.f32 fao8, fao8, fac0; mul.f32 fao9, fao9, fac0; mul.f32 fao10, fao10, fac1; mul.f32 fao11, fao11, fac1; mul.f32 fao12, fao12, fac0; mul.f32 fao13, fao13, fac0; mul.f32 fao14, fao14, fac1; mul.f32 fao15, fao15, fac1;";
+
+    /// <summary>Multiplies output tiles 4–7 (dims 32–63) by the correction factors; head dim 64 only.</summary>
+    public const string RescaleHigh = "mul.f32 fao16, fao16, fac0; mul.f32 fao17, fao17, fac0; mul.f32 fao18, fao18, fac1; mul.f32 fao19, fao19, fac1; mul.f32 fao20, fao20, fac0; mul.f32 fao21, fao21, fac0; mul.f32 fao22, fao22, fac1; mul.f32 fao23, fao23, fac1;\n\t"
+        + "mul.f32 fao24, fao24, fac0; mul.f32 fao25, fao25, fac0; mul.f32 fao26, fao26, fac1; mul.f32 fao27, fao27, fac1; mul.f32 fao28, fao28, fac0; mul.f32 fao29, fao29, fac0; mul.f32 fao30, fao30, fac1; mul.f32 fao31, fao31, fac1;";
 
     /// <summary>O += P·V at head dim 32 from the stage at byte offset %0.</summary>
     public const string Values32 = "{ .reg .b32 faa, fab<4>; add.u32 faa, fav, %0;\n\t"
@@ -285,11 +267,14 @@ internal static class FlashAttentionPtx
         + "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {fao28, fao29, fao30, fao31}, {fap8, fap9, fap10, fap11}, {fab0, fab1}, {fao28, fao29, fao30, fao31};\n\t"
         + "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {fao28, fao29, fao30, fao31}, {fap12, fap13, fap14, fap15}, {fab2, fab3}, {fao28, fao29, fao30, fao31}; }";
 
-    /// <summary>Divides by the row sums and stores fp16 at head dim 32: rows g and g + 8 at addresses %0 and %1 (column 2t), each only where its flag (%2, %3) is non-zero.</summary>
-    public const string Store32 = "{ .reg .f32 fay, far<2>; .reg .b32 fah; .reg .pred fapa, fapb;\n\t"
+    /// <summary>Completes the row sums across the quad and takes their reciprocals; predicates the stores of rows g and g + 8 on the flags %0, %1 being non-zero.</summary>
+    public const string Normalize = "{ .reg .f32 fay;\n\t"
         + "shfl.sync.bfly.b32 fay, fal0, 1, 0x1f, 0xffffffff; add.f32 fal0, fal0, fay; shfl.sync.bfly.b32 fay, fal0, 2, 0x1f, 0xffffffff; add.f32 fal0, fal0, fay; rcp.rn.f32 far0, fal0;\n\t"
         + "shfl.sync.bfly.b32 fay, fal1, 1, 0x1f, 0xffffffff; add.f32 fal1, fal1, fay; shfl.sync.bfly.b32 fay, fal1, 2, 0x1f, 0xffffffff; add.f32 fal1, fal1, fay; rcp.rn.f32 far1, fal1;\n\t"
-        + "setp.ne.s32 fapa, %2, 0; setp.ne.s32 fapb, %3, 0;\n\t"
+        + "setp.ne.s32 fapa, %0, 0; setp.ne.s32 fapb, %1, 0; }";
+
+    /// <summary>Stores output tiles 0–3 (dims 0–31) as fp16, divided by the row sums: rows g and g + 8 at addresses %0 and %1 (column 2t).</summary>
+    public const string Store = "{ .reg .b32 fah;\n\t"
         + "mul.f32 fao0, fao0, far0; mul.f32 fao1, fao1, far0; cvt.rn.f16x2.f32 fah, fao1, fao0; @fapa st.global.b32 [%0+0], fah;\n\t"
         + "mul.f32 fao2, fao2, far1; mul.f32 fao3, fao3, far1; cvt.rn.f16x2.f32 fah, fao3, fao2; @fapb st.global.b32 [%1+0], fah;\n\t"
         + "mul.f32 fao4, fao4, far0; mul.f32 fao5, fao5, far0; cvt.rn.f16x2.f32 fah, fao5, fao4; @fapa st.global.b32 [%0+16], fah;\n\t"
@@ -299,19 +284,8 @@ internal static class FlashAttentionPtx
         + "mul.f32 fao12, fao12, far0; mul.f32 fao13, fao13, far0; cvt.rn.f16x2.f32 fah, fao13, fao12; @fapa st.global.b32 [%0+48], fah;\n\t"
         + "mul.f32 fao14, fao14, far1; mul.f32 fao15, fao15, far1; cvt.rn.f16x2.f32 fah, fao15, fao14; @fapb st.global.b32 [%1+48], fah; }";
 
-    /// <summary>Divides by the row sums and stores fp16 at head dim 64: rows g and g + 8 at addresses %0 and %1 (column 2t), each only where its flag (%2, %3) is non-zero.</summary>
-    public const string Store64 = "{ .reg .f32 fay, far<2>; .reg .b32 fah; .reg .pred fapa, fapb;\n\t"
-        + "shfl.sync.bfly.b32 fay, fal0, 1, 0x1f, 0xffffffff; add.f32 fal0, fal0, fay; shfl.sync.bfly.b32 fay, fal0, 2, 0x1f, 0xffffffff; add.f32 fal0, fal0, fay; rcp.rn.f32 far0, fal0;\n\t"
-        + "shfl.sync.bfly.b32 fay, fal1, 1, 0x1f, 0xffffffff; add.f32 fal1, fal1, fay; shfl.sync.bfly.b32 fay, fal1, 2, 0x1f, 0xffffffff; add.f32 fal1, fal1, fay; rcp.rn.f32 far1, fal1;\n\t"
-        + "setp.ne.s32 fapa, %2, 0; setp.ne.s32 fapb, %3, 0;\n\t"
-        + "mul.f32 fao0, fao0, far0; mul.f32 fao1, fao1, far0; cvt.rn.f16x2.f32 fah, fao1, fao0; @fapa st.global.b32 [%0+0], fah;\n\t"
-        + "mul.f32 fao2, fao2, far1; mul.f32 fao3, fao3, far1; cvt.rn.f16x2.f32 fah, fao3, fao2; @fapb st.global.b32 [%1+0], fah;\n\t"
-        + "mul.f32 fao4, fao4, far0; mul.f32 fao5, fao5, far0; cvt.rn.f16x2.f32 fah, fao5, fao4; @fapa st.global.b32 [%0+16], fah;\n\t"
-        + "mul.f32 fao6, fao6, far1; mul.f32 fao7, fao7, far1; cvt.rn.f16x2.f32 fah, fao7, fao6; @fapb st.global.b32 [%1+16], fah;\n\t"
-        + "mul.f32 fao8, fao8, far0; mul.f32 fao9, fao9, far0; cvt.rn.f16x2.f32 fah, fao9, fao8; @fapa st.global.b32 [%0+32], fah;\n\t"
-        + "mul.f32 fao10, fao10, far1; mul.f32 fao11, fao11, far1; cvt.rn.f16x2.f32 fah, fao11, fao10; @fapb st.global.b32 [%1+32], fah;\n\t"
-        + "mul.f32 fao12, fao12, far0; mul.f32 fao13, fao13, far0; cvt.rn.f16x2.f32 fah, fao13, fao12; @fapa st.global.b32 [%0+48], fah;\n\t"
-        + "mul.f32 fao14, fao14, far1; mul.f32 fao15, fao15, far1; cvt.rn.f16x2.f32 fah, fao15, fao14; @fapb st.global.b32 [%1+48], fah;\n\t"
+    /// <summary>Stores output tiles 4–7 (dims 32–63), as <see cref="Store"/>; head dim 64 only.</summary>
+    public const string StoreHigh = "{ .reg .b32 fah;\n\t"
         + "mul.f32 fao16, fao16, far0; mul.f32 fao17, fao17, far0; cvt.rn.f16x2.f32 fah, fao17, fao16; @fapa st.global.b32 [%0+64], fah;\n\t"
         + "mul.f32 fao18, fao18, far1; mul.f32 fao19, fao19, far1; cvt.rn.f16x2.f32 fah, fao19, fao18; @fapb st.global.b32 [%1+64], fah;\n\t"
         + "mul.f32 fao20, fao20, far0; mul.f32 fao21, fao21, far0; cvt.rn.f16x2.f32 fah, fao21, fao20; @fapa st.global.b32 [%0+80], fah;\n\t"

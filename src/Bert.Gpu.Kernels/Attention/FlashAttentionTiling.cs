@@ -37,6 +37,18 @@ public static class FlashAttentionTiling
     public static int StageBytes(int headDim) => 2 * TileBytes(headDim);
 
     /// <summary>
+    /// Byte offset in a stage of the K row <paramref name="lane"/> hands <c>ldmatrix.x4</c> (lanes 8m…8m + 7 address the
+    /// rows of matrix m): key <c>lane &amp; 7</c>, dims <c>8·(lane &gt;&gt; 3)</c> on, so one x4 reads 8 keys × 32 dims.
+    /// </summary>
+    public static int KeyLaneBytes(int lane, int headDim) => (lane & 7) * RowHalves(headDim) * 2 + 16 * (lane >> 3);
+
+    /// <summary>
+    /// Byte offset in a stage of the V row <paramref name="lane"/> hands <c>ldmatrix.x4.trans</c>: key <c>lane</c> of the
+    /// V tile, so one x4 reads 32 keys × 8 dims.
+    /// </summary>
+    public static int ValueLaneBytes(int lane, int headDim) => TileBytes(headDim) + lane * RowHalves(headDim) * 2;
+
+    /// <summary>
     /// Static shared memory of the CUDA path: two stages at head dim 64 (36,864 bytes, under the 48 KB ILGPU 1.5.3 can
     /// give a group), so block b + 1 arrives by <c>cp.async</c> while block b is computed.
     /// </summary>

@@ -30,20 +30,27 @@ internal static class FlashAttentionPtxGenerator
         ("Commit", "Closes the group of copies issued since the last commit.", "cp.async.commit_group;"),
         ("WaitAllButNewest", "Waits for all but the newest group: the block about to be computed has landed, the next may be in flight.", "cp.async.wait_group 1;"),
         ("WaitAll", "Waits for every copy.", "cp.async.wait_group 0;"),
-        ("LoadQuery32", "Loads the lane's Q fragments at head dim 32 from the addresses of its rows g (%0) and g + 8 (%1), column 2t.", BuildLoadQuery(32)),
-        ("LoadQuery64", "Loads the lane's Q fragments at head dim 64 from the addresses of its rows g (%0) and g + 8 (%1), column 2t.", BuildLoadQuery(64)),
+        ("LoadQuery", "Loads the lane's Q fragments of dims 0–31 (k16 steps 0, 1) from the addresses of its rows g (%0) and g + 8 (%1), column 2t.",
+            BuildLoadQuery(0)),
+        ("LoadQueryHigh", "Loads the lane's Q fragments of dims 32–63 (k16 steps 2, 3), as <see cref=\"LoadQuery\"/>; head dim 64 only.", BuildLoadQuery(2)),
         ("Scores32", "S = Q·Kᵀ for the warp's 16 rows and the block's 64 keys at head dim 32, from the stage at byte offset %0.", BuildScores(32)),
         ("Scores64", "S = Q·Kᵀ for the warp's 16 rows and the block's 64 keys at head dim 64, from the stage at byte offset %0.", BuildScores(64)),
         ("Mask", "Sets the scores of keys past the sequence to −∞; %0 is the keys left in the block minus 2t.", BuildMask()),
-        ("Softmax32", "The online-softmax step at head dim 32 with %0 = scale·log₂e; leaves P in <c>fap</c>.", BuildSoftmax(32)),
-        ("Softmax64", "The online-softmax step at head dim 64 with %0 = scale·log₂e; leaves P in <c>fap</c>.", BuildSoftmax(64)),
+        ("Softmax", "The online-softmax step with %0 = scale·log₂e: new maxima, correction factors <c>fac</c>, sums, P in <c>fap</c>; "
+            + "clears the scores for the next block.", BuildSoftmax()),
+        ("Rescale", "Multiplies output tiles 0–3 (dims 0–31) by the correction factors.", BuildRescale(0)),
+        ("RescaleHigh", "Multiplies output tiles 4–7 (dims 32–63) by the correction factors; head dim 64 only.", BuildRescale(4)),
         ("Values32", "O += P·V at head dim 32 from the stage at byte offset %0.", BuildValues(32)),
         ("Values64", "O += P·V at head dim 64 from the stage at byte offset %0.", BuildValues(64)),
-        ("Store32", "Divides by the row sums and stores fp16 at head dim 32: rows g and g + 8 at addresses %0 and %1 (column 2t), "
-            + "each only where its flag (%2, %3) is non-zero.", BuildStore(32)),
-        ("Store64", "Divides by the row sums and stores fp16 at head dim 64: rows g and g + 8 at addresses %0 and %1 (column 2t), "
-            + "each only where its flag (%2, %3) is non-zero.", BuildStore(64)),
+        ("Normalize", "Completes the row sums across the quad and takes their reciprocals; predicates the stores of rows g and g + 8 "
+            + "on the flags %0, %1 being non-zero.", BuildNormalize()),
+        ("Store", "Stores output tiles 0–3 (dims 0–31) as fp16, divided by the row sums: rows g and g + 8 at addresses %0 and %1 (column 2t).",
+            BuildStore(0)),
+        ("StoreHigh", "Stores output tiles 4–7 (dims 32–63), as <see cref=\"Store\"/>; head dim 64 only.", BuildStore(4)),
     ];
+
+    /// <summary>The PTX of the statement <paramref name="name"/> (a constant of the generated file).</summary>
+    public static string Statement(string name) => Statements.Single(x => x.Name == name).Ptx;
 
     /// <summary>The file's text: one <c>const string</c> per statement, one C# line per PTX line.</summary>
     public static string Source()
@@ -83,23 +90,31 @@ internal static class FlashAttentionPtxGenerator
     {
         var p = new StringBuilder();
         p.Append(".reg .b32 faq<16>;\n\t.reg .f32 fas<32>;\n\t.reg .b32 fap<16>;\n\t.reg .f32 fao<32>;\n\t")
-            .Append(".reg .f32 fam<2>;\n\t.reg .f32 fal<2>;\n\t.reg .b32 fabase, fak, fav;\n\t")
+            .Append(".reg .f32 fam<2>;\n\t.reg .f32 fal<2>;\n\t.reg .f32 fac<2>;\n\t.reg .f32 far<2>;\n\t.reg .pred fapa, fapb;\n\t.reg .b32 fabase, fak, fav;\n\t")
             .Append($".shared .align 16 .b8 fatile[{FlashAttentionTiling.SharedBytes}];\n\t")
             .Append("mov.u32 fabase, fatile; add.u32 fak, fabase, %0; add.u32 fav, fabase, %1;\n\t")
             .Append($"mov.f32 fam0, {MinusInfinity}; mov.f32 fam1, {MinusInfinity}; mov.f32 fal0, 0f00000000; mov.f32 fal1, 0f00000000;");
-        for (var i = 0; i < 32; i++)
-            p.Append(i % 8 == 0 ? "\n\t" : " ").Append($"mov.f32 fao{i}, 0f00000000;");
+        AppendZeros(p, "fao");
+        AppendZeros(p, "fas");
         return p.ToString();
     }
 
-    private static string BuildLoadQuery(int headDim)
+    /// <summary>Sets the 32 registers <paramref name="name"/>0…31 to 0, eight a line.</summary>
+    private static void AppendZeros(StringBuilder p, string name)
+    {
+        for (var i = 0; i < 32; i++)
+            p.Append(i % 8 == 0 ? "\n\t" : " ").Append($"mov.f32 {name}{i}, 0f00000000;");
+    }
+
+    private static string BuildLoadQuery(int firstStep)
     {
         // A fragment of k16 step j: a0a1 row g, columns 16j + 2t; a2a3 row g + 8; a4…a7 the same 8 columns on (16 bytes).
         var p = new StringBuilder();
-        for (var j = 0; j < headDim / 16; j++)
-            p.Append($"ld.global.nc.b32 faq{4 * j}, [%0+{32 * j}]; ld.global.nc.b32 faq{4 * j + 1}, [%1+{32 * j}]; ")
-                .Append($"ld.global.nc.b32 faq{4 * j + 2}, [%0+{32 * j + 16}]; ld.global.nc.b32 faq{4 * j + 3}, [%1+{32 * j + 16}];\n\t");
-        return p.ToString().TrimEnd('\n', '\t');
+        for (var j = firstStep; j < firstStep + 2; j++)
+            p.Append(j == firstStep ? "" : "\n\t")
+                .Append($"ld.global.nc.b32 faq{4 * j}, [%0+{32 * j}]; ld.global.nc.b32 faq{4 * j + 1}, [%1+{32 * j}]; ")
+                .Append($"ld.global.nc.b32 faq{4 * j + 2}, [%0+{32 * j + 16}]; ld.global.nc.b32 faq{4 * j + 3}, [%1+{32 * j + 16}];");
+        return p.ToString();
     }
 
     private static string BuildScores(int headDim)
@@ -107,14 +122,12 @@ internal static class FlashAttentionPtxGenerator
         // B(k = d, n = key) = K[key][d]: K's rows are B's columns, so ldmatrix without .trans. One x4 reads 8 keys ×
         // 32 dims (lane l addresses key l & 7, dims 8·(l >> 3) on, set up by the launcher in fak): the b0b1, b2b3 of
         // two k16 steps of one n8 tile.
-        var row = FlashAttentionTiling.RowHalves(headDim) * 2;
+        // The scores start at 0: Declare and each Softmax clear them.
         var p = new StringBuilder("{ .reg .b32 faa, fab<4>; add.u32 faa, fak, %0;");
-        for (var i = 0; i < 32; i++)
-            p.Append(i % 8 == 0 ? "\n\t" : " ").Append($"mov.f32 fas{i}, 0f00000000;");
         for (var n = 0; n < FlashAttentionTiling.Keys / 8; n++)
             for (var jj = 0; jj < headDim / 32; jj++)
             {
-                p.Append($"\n\tldmatrix.sync.aligned.m8n8.x4.shared.b16 {{fab0, fab1, fab2, fab3}}, [faa+{8 * n * row + 64 * jj}];");
+                p.Append($"\n\tldmatrix.sync.aligned.m8n8.x4.shared.b16 {{fab0, fab1, fab2, fab3}}, [faa+{KeyBytes(headDim, n, jj)}];");
                 AppendMma(p, "fas", n, "faq", 2 * jj, "fab0, fab1");
                 AppendMma(p, "fas", n, "faq", 2 * jj + 1, "fab2, fab3");
             }
@@ -131,12 +144,12 @@ internal static class FlashAttentionPtxGenerator
         return p.Append(" }").ToString();
     }
 
-    private static string BuildSoftmax(int headDim)
+    private static string BuildSoftmax()
     {
         // Row r ∈ {g, g + 8} is spread over the quad's 4 lanes (16 scores each): max within the lane, then across the
         // quad with two butterflies. Scores stay unscaled; exp(scale·(s − m)) = 2^(s·c − m·c) with c = scale·log₂e, one
         // fma and one ex2 per score. The first block's −∞ maximum gives a correction of 2^−∞ = 0.
-        var p = new StringBuilder("{ .reg .f32 fax<2>, fay, fac<2>;");
+        var p = new StringBuilder("{ .reg .f32 fax<2>, fay;");
         for (var r = 0; r < 2; r++)
         {
             p.Append($"\n\tmax.f32 fax{r}, fas{2 * r}, fas{2 * r + 1};");
@@ -147,8 +160,6 @@ internal static class FlashAttentionPtxGenerator
                 .Append($"\n\tmax.f32 fax{r}, fax{r}, fam{r}; sub.f32 fay, fam{r}, fax{r}; mul.f32 fay, fay, %0; ex2.approx.ftz.f32 fac{r}, fay;")
                 .Append($" mov.f32 fam{r}, fax{r}; mul.f32 fal{r}, fal{r}, fac{r}; mul.f32 fax{r}, fax{r}, %0; neg.f32 fax{r}, fax{r};");
         }
-        for (var i = 0; i < headDim / 2; i++)
-            p.Append(i % 8 == 0 ? "\n\t" : " ").Append($"mul.f32 fao{i}, fao{i}, fac{(i >> 1) & 1};");
         for (var i = 0; i < 32; i++)
             p.Append(i % 4 == 0 ? "\n\t" : " ")
                 .Append($"fma.rn.f32 fay, fas{i}, %0, fax{(i >> 1) & 1}; ex2.approx.ftz.f32 fas{i}, fay; add.f32 fal{(i >> 1) & 1}, fal{(i >> 1) & 1}, fas{i};");
@@ -156,39 +167,66 @@ internal static class FlashAttentionPtxGenerator
         // cvt.rn.f16x2 puts its first source in the high half, element 1.
         for (var r = 0; r < 16; r++)
             p.Append(r % 4 == 0 ? "\n\t" : " ").Append($"cvt.rn.f16x2.f32 fap{r}, fas{2 * r + 1}, fas{2 * r};");
+        AppendZeros(p, "fas");
         return p.Append(" }").ToString();
+    }
+
+    private static string BuildRescale(int firstTile)
+    {
+        // Elements 0, 1 of a tile are row g's (factor fac0), 2, 3 row g + 8's (fac1).
+        var p = new StringBuilder();
+        for (var i = 4 * firstTile; i < 4 * firstTile + 16; i++)
+            p.Append(i % 8 == 0 ? (i == 4 * firstTile ? "" : "\n\t") : " ").Append($"mul.f32 fao{i}, fao{i}, fac{(i >> 1) & 1};");
+        return p.ToString();
     }
 
     private static string BuildValues(int headDim)
     {
         // B(k = key, n = d) = V[key][d]: V's rows are B's rows, so ldmatrix.trans. One x4 reads 32 keys × 8 dims (lane l
         // addresses key l, set up in fav): the b0b1, b2b3 of two k16 steps of one n8 tile.
-        var row = FlashAttentionTiling.RowHalves(headDim) * 2;
         var p = new StringBuilder("{ .reg .b32 faa, fab<4>; add.u32 faa, fav, %0;");
         for (var n = 0; n < headDim / 8; n++)
             for (var jj = 0; jj < FlashAttentionTiling.Keys / 32; jj++)
             {
-                p.Append($"\n\tldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {{fab0, fab1, fab2, fab3}}, [faa+{32 * jj * row + 16 * n}];");
+                p.Append($"\n\tldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {{fab0, fab1, fab2, fab3}}, [faa+{ValueBytes(headDim, n, jj)}];");
                 AppendMma(p, "fao", n, "fap", 2 * jj, "fab0, fab1");
                 AppendMma(p, "fao", n, "fap", 2 * jj + 1, "fab2, fab3");
             }
         return p.Append(" }").ToString();
     }
 
-    private static string BuildStore(int headDim)
+    private static string BuildNormalize()
     {
-        var p = new StringBuilder("{ .reg .f32 fay, far<2>; .reg .b32 fah; .reg .pred fapa, fapb;");
+        var p = new StringBuilder("{ .reg .f32 fay;");
         for (var r = 0; r < 2; r++)
             p.Append($"\n\tshfl.sync.bfly.b32 fay, fal{r}, 1, 0x1f, 0xffffffff; add.f32 fal{r}, fal{r}, fay;")
                 .Append($" shfl.sync.bfly.b32 fay, fal{r}, 2, 0x1f, 0xffffffff; add.f32 fal{r}, fal{r}, fay; rcp.rn.f32 far{r}, fal{r};");
-        p.Append("\n\tsetp.ne.s32 fapa, %2, 0; setp.ne.s32 fapb, %3, 0;");
-        for (var n = 0; n < headDim / 8; n++)
+        return p.Append("\n\tsetp.ne.s32 fapa, %0, 0; setp.ne.s32 fapb, %1, 0; }").ToString();
+    }
+
+    private static string BuildStore(int firstTile)
+    {
+        // Tile n's c0c1 are columns 8n + 2t, 8n + 2t + 1 of row g: one f16x2 store, 16 bytes past tile n − 1's.
+        var p = new StringBuilder("{ .reg .b32 fah;");
+        for (var n = firstTile; n < firstTile + 4; n++)
             p.Append($"\n\tmul.f32 fao{4 * n}, fao{4 * n}, far0; mul.f32 fao{4 * n + 1}, fao{4 * n + 1}, far0;")
                 .Append($" cvt.rn.f16x2.f32 fah, fao{4 * n + 1}, fao{4 * n}; @fapa st.global.b32 [%0+{16 * n}], fah;")
                 .Append($"\n\tmul.f32 fao{4 * n + 2}, fao{4 * n + 2}, far1; mul.f32 fao{4 * n + 3}, fao{4 * n + 3}, far1;")
                 .Append($" cvt.rn.f16x2.f32 fah, fao{4 * n + 3}, fao{4 * n + 2}; @fapb st.global.b32 [%1+{16 * n}], fah;");
         return p.Append(" }").ToString();
     }
+
+    /// <summary>
+    /// The immediate offset of Q·Kᵀ's ldmatrix for key tile <paramref name="tile"/> (8 keys) and k16 steps 2·<paramref name="pair"/>,
+    /// 2·<paramref name="pair"/> + 1 (32 dims), added to the lane's <see cref="FlashAttentionTiling.KeyLaneBytes"/>.
+    /// </summary>
+    public static int KeyBytes(int headDim, int tile, int pair) => 8 * tile * FlashAttentionTiling.RowHalves(headDim) * 2 + 64 * pair;
+
+    /// <summary>
+    /// The immediate offset of P·V's ldmatrix.trans for dim tile <paramref name="tile"/> (8 dims) and k16 steps
+    /// 2·<paramref name="pair"/>, 2·<paramref name="pair"/> + 1 (32 keys), added to <see cref="FlashAttentionTiling.ValueLaneBytes"/>.
+    /// </summary>
+    public static int ValueBytes(int headDim, int tile, int pair) => 32 * pair * FlashAttentionTiling.RowHalves(headDim) * 2 + 16 * tile;
 
     /// <summary><c>c[tile] += a[step] · b</c> for the accumulator tile <paramref name="tile"/> and A step <paramref name="step"/>.</summary>
     private static void AppendMma(StringBuilder p, string c, int tile, string a, int step, string b)
