@@ -16,8 +16,9 @@ namespace Bert.Gpu.Kernels.Attention;
 /// <remarks>
 /// On CUDA the work is inline PTX (<see cref="FlashAttentionPtx"/>): Q fragments loaded once, K and V tiles brought in
 /// by <c>cp.async</c> two stages deep and read with <c>ldmatrix</c>. Elsewhere <see cref="FlashAttentionManaged"/> does
-/// the same with the same tiles, warps and per-lane fragments, emulating each <c>mma</c> through warp scratch, so the
-/// addressing and edges are tested on the CPU accelerator. Any sequence length works; BERT's is at most 512.
+/// the same with the same tiles (one stage), warps and per-lane fragments, emulating each <c>mma</c> through warp
+/// scratch, so the addressing and edges are tested on the CPU accelerator. Any sequence length works; BERT's is at
+/// most 512.
 /// </remarks>
 public sealed class FlashAttentionKernel
 {
