@@ -5,15 +5,12 @@ using Xunit.Abstractions;
 namespace Bert.Gpu.Tests.Kernels.TensorCores;
 
 /// <summary>
-/// The tensor-core attention's test case: 2 heads over packed sequences of lengths 1, 7, 37 and 70 (a lone key, blocks
-/// mostly masked, one partial 64-key block, and two query blocks times two key blocks for the online rescaling), fp16
-/// inputs, and the double-precision softmax(q·kᵀ/√d)·v of those very halves.
+/// A tensor-core attention test case: packed sequences, fp16 inputs, and the double-precision softmax(q·kᵀ/√d)·v of
+/// those very halves. <see cref="Make(int)"/>'s tiny one, 2 heads over lengths 1, 7, 37 and 70, has a lone key, blocks
+/// mostly masked, one partial 64-key block, and two query blocks times two key blocks (the online rescaling).
 /// </summary>
-internal sealed record FlashAttentionCase(int HeadDim, int[] Starts, ushort[] Qkv, double[] Expected)
+internal sealed record FlashAttentionCase(int HeadDim, int Heads, int[] Lengths, int[] Starts, ushort[] Qkv, double[] Expected)
 {
-    public const int Heads = 2;
-
-    public static readonly int[] Lengths = [1, 7, 37, 70];
 
     /// <summary>Inputs in [−1.5, 1.5]: scores up to ~±10 (peaked rows), outputs |o| ≤ 1.5 (convex combinations of v).</summary>
     private const float InputScale = 1.5f;
@@ -29,14 +26,16 @@ internal sealed record FlashAttentionCase(int HeadDim, int[] Starts, ushort[] Qk
 
     public int Hidden => Heads * HeadDim;
 
-    public static FlashAttentionCase Make(int headDim)
+    public static FlashAttentionCase Make(int headDim) => Make(headDim, 2, [1, 7, 37, 70]);
+
+    public static FlashAttentionCase Make(int headDim, int heads, int[] lengths)
     {
-        var starts = new int[Lengths.Length + 1];
-        for (var s = 0; s < Lengths.Length; s++)
-            starts[s + 1] = starts[s] + Lengths[s];
-        var bits = Reference.RandomVector(new Random(headDim), starts[^1] * 3 * Heads * headDim, InputScale).Select(v => (ushort)HalfBits.FromFloat(v)).ToArray();
-        var expected = Reference.Attention(bits.Select(b => HalfBits.ToFloat(b)).ToArray(), starts, Heads, headDim);
-        return new FlashAttentionCase(headDim, starts, bits, expected.Select(v => (double)v).ToArray());
+        var starts = new int[lengths.Length + 1];
+        for (var s = 0; s < lengths.Length; s++)
+            starts[s + 1] = starts[s] + lengths[s];
+        var bits = Reference.RandomVector(new Random(headDim), starts[^1] * 3 * heads * headDim, InputScale).Select(v => (ushort)HalfBits.FromFloat(v)).ToArray();
+        var expected = Reference.Attention(bits.Select(b => HalfBits.ToFloat(b)).ToArray(), starts, heads, headDim);
+        return new FlashAttentionCase(headDim, heads, lengths, starts, bits, expected.Select(v => (double)v).ToArray());
     }
 
     /// <summary>Asserts <paramref name="context"/> (fp16) is within <see cref="Tolerance"/> everywhere, and typically far closer.</summary>

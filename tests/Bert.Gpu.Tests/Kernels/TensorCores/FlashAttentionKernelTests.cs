@@ -22,8 +22,7 @@ public class FlashAttentionKernelTests(CpuAccelerator cpu, ITestOutputHelper out
         using var seqStarts = cpu.Upload(c.Starts);
         using var context = cpu.Accelerator.Allocate1D<ushort>(c.Tokens * c.Hidden);
         context.MemSetToZero();
-        new FlashAttentionKernel(cpu.Accelerator).Launch(cpu.Stream, qkv.View, seqStarts.View, FlashAttentionCase.Lengths.Length, c.Tokens,
-            FlashAttentionCase.Lengths.Max(), FlashAttentionCase.Heads, headDim, context.View);
+        new FlashAttentionKernel(cpu.Accelerator).Launch(cpu.Stream, qkv.View, seqStarts.View, c.Lengths.Length, c.Tokens, c.Lengths.Max(), c.Heads, headDim, context.View);
         c.Check(cpu.Download(context, c.Tokens * c.Hidden), output);
     }
 

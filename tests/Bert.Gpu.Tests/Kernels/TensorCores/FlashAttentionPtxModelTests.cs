@@ -21,10 +21,10 @@ public class FlashAttentionPtxModelTests(ITestOutputHelper output)
     {
         var c = FlashAttentionCase.Make(headDim);
         var context = new ushort[c.Tokens * c.Hidden];
-        for (var s = 0; s < FlashAttentionCase.Lengths.Length; s++)
-            for (var head = 0; head < FlashAttentionCase.Heads; head++)
-                for (var q0 = 0; q0 < FlashAttentionCase.Lengths[s]; q0 += Queries)
-                    RunGroup(c, context, c.Starts[s], FlashAttentionCase.Lengths[s], head, q0);
+        for (var s = 0; s < c.Lengths.Length; s++)
+            for (var head = 0; head < c.Heads; head++)
+                for (var q0 = 0; q0 < c.Lengths[s]; q0 += Queries)
+                    RunGroup(c, context, c.Starts[s], c.Lengths[s], head, q0);
         c.Check(context, output);
     }
 
