@@ -26,5 +26,8 @@ public static class KernelCatalog
         new(typeof(Int8LinearKernel), SassExpectations.Scalar with { Dp4aPerStep = 16, StackBytes = 16 * sizeof(int) }),
         new(typeof(QuantizeRowsKernel), SassExpectations.Scalar),
         new(typeof(ToHalfKernel), SassExpectations.Scalar),
+        // The CUDA entry point only: the managed twin (ManagedKernel, for the CPU accelerator and OpenCL) is another
+        // method, never compiled for CUDA.
+        new(typeof(FlashAttentionKernel), SassExpectations.Scalar with { TensorCore = TensorCoreInstruction.Hmma, Ldmatrix = true, CpAsync = true }),
     ];
 }
