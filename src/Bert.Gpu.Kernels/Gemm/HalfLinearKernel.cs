@@ -127,26 +127,19 @@ public sealed class HalfLinearKernel
         var steps = (s.K + HalfLinearTiling.TileK - 1) / HalfLinearTiling.TileK;
         var shared = SharedMemory.Allocate<SharedChunk>(HalfLinearTiling.MaxSharedBytes / 16);
         var staging = shared.Cast<float>();
-        // This lane's C element (row g, column 2t) of its warp's first fragment in the staging, in floats.
-        var dumpAt = warp * (HalfLinearTiling.StagingBytes / sizeof(float)) + (lane >> 2) * HalfLinearTiling.StagingStride + 2 * (lane & 3);
+        var dumpAt = TensorTileCopy.DumpWord(warp, lane);
+        var chunksPerRow = s.K / 8;
 
         // The guard is a constant per backend: the CPU accelerator would throw on the asm, OpenCL would silently drop it.
         if (CudaAsm.IsSupported)
         {
             CudaAsm.Emit(HalfLinearPtx.Declare);
-            CopyStage(s, tid, threads, tileM, tileN, m0, n0, 0, 0);
+            TensorTileCopy.CopyStage(s.X, s.W, s.M, s.N, chunksPerRow, tid, threads, tileM, tileN, m0, n0, 0, 0);
             CudaAsm.Emit(HalfLinearPtx.Commit);
-            // ldmatrix rows: X row lane % 16 at halves 8·(lane / 16); W row 8·(lane / 16) + lane % 8 at halves 8·((lane / 8) % 2).
-            var aAt = (wm * HalfLinearTiling.WarpTile + (lane & 15)) * HalfLinearTiling.RowBytes + (lane >> 4) * 16;
-            var bAt = (tileM + wn * HalfLinearTiling.WarpTile + ((lane >> 4) << 3) + (lane & 7)) * HalfLinearTiling.RowBytes + ((lane >> 3) & 1) * 16;
+            int aAt = TensorTileCopy.LdmatrixX(wm, lane), bAt = TensorTileCopy.LdmatrixW(tileM, wn, lane);
             for (var step = 0; step < steps; step++)
             {
-                // The buffer the next step goes into was last read in step − 1, which ended at a barrier.
-                if (step + 1 < steps)
-                    CopyStage(s, tid, threads, tileM, tileN, m0, n0, ((step + 1) & 1) * stageBytes, (step + 1) * HalfLinearTiling.TileK);
-                CudaAsm.Emit(HalfLinearPtx.Commit);
-                CudaAsm.Emit(HalfLinearPtx.WaitPrevious);
-                Group.Barrier(); // every thread's copies of this step have landed
+                TensorTileCopy.Pipeline(s.X, s.W, s.M, s.N, chunksPerRow, tid, threads, tileM, tileN, m0, n0, stageBytes, step, steps);
                 var stage = (step & 1) * stageBytes;
                 CudaAsm.Emit(HalfLinearPtx.MmaStep, stage + aAt, stage + bAt);
                 CudaAsm.Emit(HalfLinearPtx.MmaStep, stage + aAt + 32, stage + bAt + 32); // k 16–31: 16 halves on
@@ -162,23 +155,19 @@ public sealed class HalfLinearKernel
             MmaAccumulator c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
             for (var step = 0; step < steps; step++)
             {
-                StageManaged(x, w, tile, s, tid, threads, tileM, tileN, m0, n0, step * HalfLinearTiling.TileK);
+                StageManaged(x, w, tile, s, tid, threads, tileM, tileN, m0, n0, step);
                 Group.Barrier();
                 for (var kw = 0; kw < HalfLinearTiling.TileK / 2; kw += 8)
                 {
-                    // What ldmatrix leaves in each lane: A tile mi's register r, B tile ni's register r (k16 step at word kw).
-                    uint a00 = AWord(tile, aRow, kw, lane, 0), a01 = AWord(tile, aRow, kw, lane, 1), a02 = AWord(tile, aRow, kw, lane, 2), a03 = AWord(tile, aRow, kw, lane, 3);
-                    uint a10 = AWord(tile, aRow + 16, kw, lane, 0), a11 = AWord(tile, aRow + 16, kw, lane, 1), a12 = AWord(tile, aRow + 16, kw, lane, 2), a13 = AWord(tile, aRow + 16, kw, lane, 3);
-                    uint b00 = BWord(tile, bRow, kw, lane, 0), b01 = BWord(tile, bRow, kw, lane, 1), b10 = BWord(tile, bRow + 8, kw, lane, 0), b11 = BWord(tile, bRow + 8, kw, lane, 1);
-                    uint b20 = BWord(tile, bRow + 16, kw, lane, 0), b21 = BWord(tile, bRow + 16, kw, lane, 1), b30 = BWord(tile, bRow + 24, kw, lane, 0), b31 = BWord(tile, bRow + 24, kw, lane, 1);
-                    c00 = Mma16816.Emulate(scratch, lane, a00, a01, a02, a03, b00, b01, c00);
-                    c01 = Mma16816.Emulate(scratch, lane, a00, a01, a02, a03, b10, b11, c01);
-                    c02 = Mma16816.Emulate(scratch, lane, a00, a01, a02, a03, b20, b21, c02);
-                    c03 = Mma16816.Emulate(scratch, lane, a00, a01, a02, a03, b30, b31, c03);
-                    c10 = Mma16816.Emulate(scratch, lane, a10, a11, a12, a13, b00, b01, c10);
-                    c11 = Mma16816.Emulate(scratch, lane, a10, a11, a12, a13, b10, b11, c11);
-                    c12 = Mma16816.Emulate(scratch, lane, a10, a11, a12, a13, b20, b21, c12);
-                    c13 = Mma16816.Emulate(scratch, lane, a10, a11, a12, a13, b30, b31, c13);
+                    var f = TensorTileCopy.LoadFragments(tile, aRow, bRow, kw, lane);
+                    c00 = Mma16816.Emulate(scratch, lane, f.A00, f.A01, f.A02, f.A03, f.B00, f.B01, c00);
+                    c01 = Mma16816.Emulate(scratch, lane, f.A00, f.A01, f.A02, f.A03, f.B10, f.B11, c01);
+                    c02 = Mma16816.Emulate(scratch, lane, f.A00, f.A01, f.A02, f.A03, f.B20, f.B21, c02);
+                    c03 = Mma16816.Emulate(scratch, lane, f.A00, f.A01, f.A02, f.A03, f.B30, f.B31, c03);
+                    c10 = Mma16816.Emulate(scratch, lane, f.A10, f.A11, f.A12, f.A13, f.B00, f.B01, c10);
+                    c11 = Mma16816.Emulate(scratch, lane, f.A10, f.A11, f.A12, f.A13, f.B10, f.B11, c11);
+                    c12 = Mma16816.Emulate(scratch, lane, f.A10, f.A11, f.A12, f.A13, f.B20, f.B21, c12);
+                    c13 = Mma16816.Emulate(scratch, lane, f.A10, f.A11, f.A12, f.A13, f.B30, f.B31, c13);
                 }
                 Group.Barrier(); // the next step overwrites the tile
             }
@@ -192,64 +181,26 @@ public sealed class HalfLinearKernel
         Epilogue(staging, bias, residual, y, yFloat, s, tid, threads, tileM, tileN, m0, n0);
     }
 
-    /// <summary>
-    /// Where the 16-byte chunk <paramref name="kc"/> (halves 8·kc…8·kc + 7 of the K step at <paramref name="k0"/>) of
-    /// staged row <paramref name="row"/> comes from: an element index into X (rows below <paramref name="tileM"/>) or W
-    /// (the rest), or −1 when it lies past M, N or K and is zero. K is a multiple of 8, so a chunk is all in or all out.
-    /// </summary>
-    private static long ChunkStart(HalfLinearShape s, int row, int kc, int tileM, int m0, int n0, int k0)
-    {
-        var k = k0 + kc * 8;
-        var isX = row < tileM;
-        var r = isX ? m0 + row : n0 + row - tileM;
-        return k < s.K && r < (isX ? s.M : s.N) ? (long)r * s.K + k : -1;
-    }
-
-    /// <summary>Issues this thread's <c>cp.async</c> copies of one K step (<see cref="HalfLinearTiling.StageBytes"/> at byte <paramref name="stage"/>).</summary>
-    private static void CopyStage(HalfLinearShape s, int tid, int threads, int tileM, int tileN, int m0, int n0, int stage, int k0)
-    {
-        for (var e = tid; e < (tileM + tileN) * 4; e += threads)
-        {
-            int row = e >> 2, kc = e & 3;
-            var start = ChunkStart(s, row, kc, tileM, m0, n0, k0);
-            // A chunk past the edge copies 0 bytes (zero fill) from the matrix's own first element, a valid address.
-            var address = (row < tileM ? s.X : s.W) + (ulong)(start < 0 ? 0 : 2 * start);
-            CudaAsm.Emit(HalfLinearPtx.CopyChunk, stage + row * HalfLinearTiling.RowBytes + kc * 16, address, start < 0 ? 0 : 16);
-        }
-    }
-
-    /// <summary>The managed twin of <see cref="CopyStage"/>: the same chunks, packed two halves a word, into the one managed stage.</summary>
+    /// <summary>The managed twin of <see cref="TensorTileCopy.CopyStage"/>: the same chunks, packed two halves a word, into the one managed stage.</summary>
     private static void StageManaged(ArrayView<ushort> x, ArrayView<ushort> w, ArrayView<uint> tile, HalfLinearShape s, int tid, int threads,
-        int tileM, int tileN, int m0, int n0, int k0)
+        int tileM, int tileN, int m0, int n0, int step)
     {
         for (var e = tid; e < (tileM + tileN) * 4; e += threads)
         {
-            int row = e >> 2, kc = e & 3;
-            var start = ChunkStart(s, row, kc, tileM, m0, n0, k0);
-            var at = row * (HalfLinearTiling.RowBytes / sizeof(uint)) + kc * 4;
-            if (row < tileM)
-                CopyWords(tile, at, x, start);
+            var chunk = TensorTileCopy.ChunkIndex(e >> 2, e & 3, step, tileM, m0, n0, s.M, s.N, s.K / 8);
+            if (e >> 2 < tileM)
+                CopyWords(tile, TensorTileCopy.ManagedWord(e), x, chunk);
             else
-                CopyWords(tile, at, w, start);
+                CopyWords(tile, TensorTileCopy.ManagedWord(e), w, chunk);
         }
     }
 
-    private static void CopyWords(ArrayView<uint> tile, int at, ArrayView<ushort> source, long start)
+    /// <summary>Chunk <paramref name="chunk"/> (8 halves) of <paramref name="source"/> as four words, element 0 in the low half; zeros for −1.</summary>
+    private static void CopyWords(ArrayView<uint> tile, int at, ArrayView<ushort> source, long chunk)
     {
         for (var j = 0; j < 4; j++)
-            tile[at + j] = start < 0 ? 0u : source[start + 2 * j] | ((uint)source[start + 2 * j + 1] << 16);
+            tile[at + j] = chunk < 0 ? 0u : source[8 * chunk + 2 * j] | ((uint)source[8 * chunk + 2 * j + 1] << 16);
     }
-
-    /// <summary>
-    /// Register <paramref name="r"/> of the A fragment whose 16 rows start at staged row <paramref name="row0"/>: elements
-    /// 2r and 2r + 1 of <see cref="Mma16816"/>'s layout, adjacent in k, so one word (<paramref name="kw"/> = the k16 step's first word).
-    /// </summary>
-    private static uint AWord(ArrayView<uint> tile, int row0, int kw, int lane, int r) =>
-        tile[(row0 + Mma16816.ARow(lane, 2 * r)) * (HalfLinearTiling.RowBytes / sizeof(uint)) + kw + (Mma16816.ACol(lane, 2 * r) >> 1)];
-
-    /// <summary>Register <paramref name="r"/> of the B fragment of the n8 tile whose W rows start at staged row <paramref name="row0"/>: B's column n is W's row n.</summary>
-    private static uint BWord(ArrayView<uint> tile, int row0, int kw, int lane, int r) =>
-        tile[(row0 + Mma16816.BCol(lane)) * (HalfLinearTiling.RowBytes / sizeof(uint)) + kw + (Mma16816.BRow(lane, 2 * r) >> 1)];
 
     /// <summary>A C fragment's four elements by the layout: c0, c1 at the lane's element and the next column, c2, c3 eight rows down.</summary>
     private static void DumpManaged(ArrayView<float> staging, int at, MmaAccumulator c)
@@ -274,9 +225,7 @@ public sealed class HalfLinearKernel
             int r = m0 + row, c = n0 + col;
             if (r >= s.M || c >= s.N)
                 continue;
-            var warp = (row / HalfLinearTiling.WarpTile) * s.WarpsN + col / HalfLinearTiling.WarpTile;
-            var v = staging[warp * (HalfLinearTiling.StagingBytes / sizeof(float)) + (row % HalfLinearTiling.WarpTile) * HalfLinearTiling.StagingStride
-                + col % HalfLinearTiling.WarpTile];
+            var v = staging[TensorTileCopy.StagedWord(row, col, s.WarpsN)];
             if (s.HasBias != 0)
                 v += bias[c];
             v = Activations.Apply(s.Activation, v);

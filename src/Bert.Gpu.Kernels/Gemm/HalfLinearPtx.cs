@@ -13,11 +13,12 @@ namespace Bert.Gpu.Kernels.Gemm;
 /// </summary>
 internal static class HalfLinearPtx
 {
+    /// <summary>The fragment and address registers, and the shared base, which both tensor-core GEMMs name alike.</summary>
+    internal const string DeclareFragments = ".reg .b32 hfa<8>, hfb<8>, hsmem, hpa, hpb;\n\tmov.u32 hsmem, __shared_alloca0;\n\t";
+
     /// <summary>Declares the named registers, takes the shared base address and zeroes the 32 accumulators.</summary>
     internal const string Declare =
-        ".reg .f32 hacc<32>;\n\t"
-        + ".reg .b32 hfa<8>, hfb<8>, hsmem, hpa, hpb;\n\t"
-        + "mov.u32 hsmem, __shared_alloca0;\n\t"
+        ".reg .f32 hacc<32>;\n\t" + DeclareFragments
         + "mov.f32 hacc0, 0f00000000; mov.f32 hacc1, 0f00000000; mov.f32 hacc2, 0f00000000; mov.f32 hacc3, 0f00000000;\n\t"
         + "mov.f32 hacc4, 0f00000000; mov.f32 hacc5, 0f00000000; mov.f32 hacc6, 0f00000000; mov.f32 hacc7, 0f00000000;\n\t"
         + "mov.f32 hacc8, 0f00000000; mov.f32 hacc9, 0f00000000; mov.f32 hacc10, 0f00000000; mov.f32 hacc11, 0f00000000;\n\t"
@@ -41,6 +42,18 @@ internal static class HalfLinearPtx
     internal const string WaitPrevious = "cp.async.wait_group 1;";
 
     /// <summary>
+    /// The fragments of one 32-byte K slice of the warp tile: <c>%0</c> is the shared byte offset of this lane's X row
+    /// (<see cref="TensorTileCopy.LdmatrixX"/>), <c>%1</c> that of its W row (<see cref="TensorTileCopy.LdmatrixW"/>); the
+    /// second m16 tile and the second pair of n8 tiles lie 16 rows (1,280 bytes) further.
+    /// </summary>
+    internal const string Ldmatrix =
+        "add.u32 hpa, hsmem, %0; add.u32 hpb, hsmem, %1;\n\t"
+        + "ldmatrix.sync.aligned.m8n8.x4.shared.b16 {hfa0, hfa1, hfa2, hfa3}, [hpa];\n\t"
+        + "ldmatrix.sync.aligned.m8n8.x4.shared.b16 {hfa4, hfa5, hfa6, hfa7}, [hpa+1280];\n\t"
+        + "ldmatrix.sync.aligned.m8n8.x4.shared.b16 {hfb0, hfb1, hfb2, hfb3}, [hpb];\n\t"
+        + "ldmatrix.sync.aligned.m8n8.x4.shared.b16 {hfb4, hfb5, hfb6, hfb7}, [hpb+1280];\n\t";
+
+    /// <summary>
     /// One k16 step of the warp tile: <c>%0</c> is the shared byte offset of this lane's <c>ldmatrix</c> row of X (row
     /// lane % 16 of the warp's first m16 tile, halves 8·(lane / 16) on), <c>%1</c> that of W (row 8·(lane / 16) + lane % 8
     /// of the warp's first n16 pair, halves 8·((lane / 8) % 2) on). Each <c>.x4</c> loads four 8×8 matrices whose
@@ -48,12 +61,7 @@ internal static class HalfLinearPtx
     /// m16 tile and the second n16 pair lie 16 rows (1,280 bytes) further. Then the 2×4 <c>mma</c>s.
     /// </summary>
     internal const string MmaStep =
-        "add.u32 hpa, hsmem, %0; add.u32 hpb, hsmem, %1;\n\t"
-        + "ldmatrix.sync.aligned.m8n8.x4.shared.b16 {hfa0, hfa1, hfa2, hfa3}, [hpa];\n\t"
-        + "ldmatrix.sync.aligned.m8n8.x4.shared.b16 {hfa4, hfa5, hfa6, hfa7}, [hpa+1280];\n\t"
-        + "ldmatrix.sync.aligned.m8n8.x4.shared.b16 {hfb0, hfb1, hfb2, hfb3}, [hpb];\n\t"
-        + "ldmatrix.sync.aligned.m8n8.x4.shared.b16 {hfb4, hfb5, hfb6, hfb7}, [hpb+1280];\n\t"
-        + "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {hacc0, hacc1, hacc2, hacc3}, {hfa0, hfa1, hfa2, hfa3}, {hfb0, hfb1}, {hacc0, hacc1, hacc2, hacc3};\n\t"
+        Ldmatrix + "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {hacc0, hacc1, hacc2, hacc3}, {hfa0, hfa1, hfa2, hfa3}, {hfb0, hfb1}, {hacc0, hacc1, hacc2, hacc3};\n\t"
         + "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {hacc4, hacc5, hacc6, hacc7}, {hfa0, hfa1, hfa2, hfa3}, {hfb2, hfb3}, {hacc4, hacc5, hacc6, hacc7};\n\t"
         + "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {hacc8, hacc9, hacc10, hacc11}, {hfa0, hfa1, hfa2, hfa3}, {hfb4, hfb5}, {hacc8, hacc9, hacc10, hacc11};\n\t"
         + "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {hacc12, hacc13, hacc14, hacc15}, {hfa0, hfa1, hfa2, hfa3}, {hfb6, hfb7}, {hacc12, hacc13, hacc14, hacc15};\n\t"
