@@ -32,21 +32,18 @@ public sealed class HalfLinearKernel
 
     /// <summary>Compiles the kernel for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where it runs.</param>
-    /// <param name="tiling">Work split; null = <see cref="HalfLinearTiling.For"/> at each launch, by the output's shape.</param>
-    public HalfLinearKernel(Accelerator accelerator, HalfLinearTiling? tiling = null)
+    /// <param name="tiling">Work split; null = <see cref="TensorCoreTiling.For"/> at each launch, by the output's shape.</param>
+    public HalfLinearKernel(Accelerator accelerator, TensorCoreTiling? tiling = null)
     {
-        ArgumentNullException.ThrowIfNull(accelerator);
-        if (tiling is { } t && (t.WarpsM <= 0 || t.WarpsN <= 0 || t.SharedBytes > HalfLinearTiling.MaxSharedBytes))
-            throw new ArgumentOutOfRangeException(nameof(tiling), $"Tiling {t} needs {t.SharedBytes} bytes of shared memory; the kernel allocates {HalfLinearTiling.MaxSharedBytes}.");
+        TensorCoreLaunch.Check(accelerator, nameof(HalfLinearKernel), tiling);
         Tiling = tiling;
-        KernelLimits.Check(accelerator, nameof(HalfLinearKernel), (tiling ?? HalfLinearTiling.Large).Threads, HalfLinearTiling.MaxSharedBytes / sizeof(float));
         _accelerator = accelerator;
         _kernel = accelerator.LoadKernel<ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>,
             ArrayView<float>, HalfLinearShape>(Kernel);
     }
 
-    /// <summary>The fixed work split, or null when each launch picks one by <see cref="HalfLinearTiling.For"/>.</summary>
-    public HalfLinearTiling? Tiling { get; }
+    /// <summary>The fixed work split, or null when each launch picks one by <see cref="TensorCoreTiling.For"/>.</summary>
+    public TensorCoreTiling? Tiling { get; }
 
     /// <summary>Queues <c>y = act(x·wᵀ + bias) (+ residual)</c> on <paramref name="stream"/>.</summary>
     /// <param name="stream">Stream to run on.</param>
@@ -84,27 +81,11 @@ public sealed class HalfLinearKernel
         if (rows == 0)
             return;
 
-        var t = Tiling ?? HalfLinearTiling.For(_accelerator, rows, outFeatures);
-        var config = new KernelConfig(
-            new Index2D(KernelLimits.Groups(outFeatures, t.TileN), KernelLimits.Groups(rows, t.TileM)), new Index2D(t.Threads, 1));
+        var t = Tiling ?? TensorCoreTiling.For(_accelerator, rows, outFeatures);
         var shape = new HalfLinearShape(rows, outFeatures, inFeatures, t.WarpsN, activation, bias is null ? 0 : 1, residual is null ? 0 : 1,
-            yFloat is null ? 0 : 1, GlobalAddress(x, nameof(x)), GlobalAddress(weight, nameof(weight)));
+            yFloat is null ? 0 : 1, TensorCoreLaunch.GlobalAddress(_accelerator, x, nameof(x)), TensorCoreLaunch.GlobalAddress(_accelerator, weight, nameof(weight)));
         // Views the kernel never reads (flags 0) stand in as y's own so that none is null.
-        _kernel(stream, config, x, weight, bias ?? yFloat ?? default, residual ?? y, y, yFloat ?? bias ?? default, shape);
-    }
-
-    /// <summary>
-    /// The device address <c>cp.async</c> reads <paramref name="view"/> from on CUDA (ILGPU 1.5.3 cannot take a view's
-    /// address inside a kernel), 16-byte aligned; 0 elsewhere, where the kernel reads the view itself.
-    /// </summary>
-    private ulong GlobalAddress(ArrayView<ushort> view, string name)
-    {
-        if (_accelerator.AcceleratorType != AcceleratorType.Cuda)
-            return 0;
-        var address = (ulong)view.LoadEffectiveAddressAsPtr();
-        if (address % 16 != 0)
-            throw new ArgumentException($"{name} starts at 0x{address:X}, not on the 16-byte boundary cp.async needs.", name);
-        return address;
+        _kernel(stream, TensorCoreLaunch.Config(t, rows, outFeatures), x, weight, bias ?? yFloat ?? default, residual ?? y, y, yFloat ?? bias ?? default, shape);
     }
 
     /// <summary>
@@ -117,30 +98,24 @@ public sealed class HalfLinearKernel
     private static void Kernel(ArrayView<ushort> x, ArrayView<ushort> w, ArrayView<float> bias, ArrayView<ushort> residual,
         ArrayView<ushort> y, ArrayView<float> yFloat, HalfLinearShape s)
     {
-        int tid = Group.IdxX, threads = Group.DimX;
-        int lane = tid & 31, warp = tid >> 5;
-        var tileN = s.WarpsN * HalfLinearTiling.WarpTile;
-        var tileM = (threads >> 5) / s.WarpsN * HalfLinearTiling.WarpTile;
-        int wm = warp / s.WarpsN, wn = warp % s.WarpsN;
-        int m0 = Grid.IdxY * tileM, n0 = Grid.IdxX * tileN;
-        var stageBytes = (tileM + tileN) * HalfLinearTiling.RowBytes;
-        var steps = (s.K + HalfLinearTiling.TileK - 1) / HalfLinearTiling.TileK;
-        var shared = SharedMemory.Allocate<SharedChunk>(HalfLinearTiling.MaxSharedBytes / 16);
-        var staging = shared.Cast<float>();
-        var dumpAt = TensorTileCopy.DumpWord(warp, lane);
+        var t = new TensorTile(s.WarpsN);
         var chunksPerRow = s.K / 8;
+        var steps = (s.K + TensorCoreTiling.TileK - 1) / TensorCoreTiling.TileK;
+        var shared = SharedMemory.Allocate<SharedChunk>(TensorCoreTiling.MaxSharedBytes / 16);
+        var staging = shared.Cast<float>();
+        var dumpAt = TensorTileCopy.DumpWord(t);
 
         // The guard is a constant per backend: the CPU accelerator would throw on the asm, OpenCL would silently drop it.
         if (CudaAsm.IsSupported)
         {
             CudaAsm.Emit(HalfLinearPtx.Declare);
-            TensorTileCopy.CopyStage(s.X, s.W, s.M, s.N, chunksPerRow, tid, threads, tileM, tileN, m0, n0, 0, 0);
+            TensorTileCopy.CopyStage(t, s.X, s.W, s.M, s.N, chunksPerRow, 0, 0);
             CudaAsm.Emit(HalfLinearPtx.Commit);
-            int aAt = TensorTileCopy.LdmatrixX(wm, lane), bAt = TensorTileCopy.LdmatrixW(tileM, wn, lane);
+            int aAt = TensorTileCopy.LdmatrixX(t), bAt = TensorTileCopy.LdmatrixW(t);
             for (var step = 0; step < steps; step++)
             {
-                TensorTileCopy.Pipeline(s.X, s.W, s.M, s.N, chunksPerRow, tid, threads, tileM, tileN, m0, n0, stageBytes, step, steps);
-                var stage = (step & 1) * stageBytes;
+                TensorTileCopy.Pipeline(t, s.X, s.W, s.M, s.N, chunksPerRow, step, steps);
+                var stage = (step & 1) * t.StageBytes;
                 CudaAsm.Emit(HalfLinearPtx.MmaStep, stage + aAt, stage + bAt);
                 CudaAsm.Emit(HalfLinearPtx.MmaStep, stage + aAt + 32, stage + bAt + 32); // k 16–31: 16 halves on
                 Group.Barrier(); // the step after next overwrites this buffer
@@ -150,56 +125,35 @@ public sealed class HalfLinearKernel
         else
         {
             var tile = shared.Cast<uint>();
-            var scratch = staging.SubView(stageBytes / sizeof(float) + warp * Mma16816.ScratchFloats, Mma16816.ScratchFloats);
-            int aRow = wm * HalfLinearTiling.WarpTile, bRow = tileM + wn * HalfLinearTiling.WarpTile;
+            var scratch = staging.SubView(t.StageBytes / sizeof(float) + t.Warp * Mma16816.ScratchFloats, Mma16816.ScratchFloats);
             MmaAccumulator c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
             for (var step = 0; step < steps; step++)
             {
-                StageManaged(x, w, tile, s, tid, threads, tileM, tileN, m0, n0, step);
+                // K is a multiple of 8, so every row of X and W is whole words: two halves each, element 0 in the low half.
+                TensorTileCopy.StageManaged(t, x.Cast<uint>(), w.Cast<uint>(), tile, s.M, s.N, chunksPerRow, step);
                 Group.Barrier();
-                for (var kw = 0; kw < HalfLinearTiling.TileK / 2; kw += 8)
+                for (var kw = 0; kw < TensorCoreTiling.TileK / 2; kw += 8)
                 {
-                    var f = TensorTileCopy.LoadFragments(tile, aRow, bRow, kw, lane);
-                    c00 = Mma16816.Emulate(scratch, lane, f.A00, f.A01, f.A02, f.A03, f.B00, f.B01, c00);
-                    c01 = Mma16816.Emulate(scratch, lane, f.A00, f.A01, f.A02, f.A03, f.B10, f.B11, c01);
-                    c02 = Mma16816.Emulate(scratch, lane, f.A00, f.A01, f.A02, f.A03, f.B20, f.B21, c02);
-                    c03 = Mma16816.Emulate(scratch, lane, f.A00, f.A01, f.A02, f.A03, f.B30, f.B31, c03);
-                    c10 = Mma16816.Emulate(scratch, lane, f.A10, f.A11, f.A12, f.A13, f.B00, f.B01, c10);
-                    c11 = Mma16816.Emulate(scratch, lane, f.A10, f.A11, f.A12, f.A13, f.B10, f.B11, c11);
-                    c12 = Mma16816.Emulate(scratch, lane, f.A10, f.A11, f.A12, f.A13, f.B20, f.B21, c12);
-                    c13 = Mma16816.Emulate(scratch, lane, f.A10, f.A11, f.A12, f.A13, f.B30, f.B31, c13);
+                    var f = TensorTileCopy.LoadFragments(t, tile, kw);
+                    c00 = Mma16816.Emulate(scratch, t.Lane, f.A00, f.A01, f.A02, f.A03, f.B00, f.B01, c00);
+                    c01 = Mma16816.Emulate(scratch, t.Lane, f.A00, f.A01, f.A02, f.A03, f.B10, f.B11, c01);
+                    c02 = Mma16816.Emulate(scratch, t.Lane, f.A00, f.A01, f.A02, f.A03, f.B20, f.B21, c02);
+                    c03 = Mma16816.Emulate(scratch, t.Lane, f.A00, f.A01, f.A02, f.A03, f.B30, f.B31, c03);
+                    c10 = Mma16816.Emulate(scratch, t.Lane, f.A10, f.A11, f.A12, f.A13, f.B00, f.B01, c10);
+                    c11 = Mma16816.Emulate(scratch, t.Lane, f.A10, f.A11, f.A12, f.A13, f.B10, f.B11, c11);
+                    c12 = Mma16816.Emulate(scratch, t.Lane, f.A10, f.A11, f.A12, f.A13, f.B20, f.B21, c12);
+                    c13 = Mma16816.Emulate(scratch, t.Lane, f.A10, f.A11, f.A12, f.A13, f.B30, f.B31, c13);
                 }
                 Group.Barrier(); // the next step overwrites the tile
             }
             // Where Dump puts them: tile (mi, ni) at 16·mi rows and 8·ni columns from the lane's first element.
-            const int Rows16 = 16 * HalfLinearTiling.StagingStride;
+            const int Rows16 = 16 * TensorCoreTiling.StagingStride;
             DumpManaged(staging, dumpAt, c00); DumpManaged(staging, dumpAt + 8, c01); DumpManaged(staging, dumpAt + 16, c02); DumpManaged(staging, dumpAt + 24, c03);
             DumpManaged(staging, dumpAt + Rows16, c10); DumpManaged(staging, dumpAt + Rows16 + 8, c11);
             DumpManaged(staging, dumpAt + Rows16 + 16, c12); DumpManaged(staging, dumpAt + Rows16 + 24, c13);
         }
         Group.Barrier();
-        Epilogue(staging, bias, residual, y, yFloat, s, tid, threads, tileM, tileN, m0, n0);
-    }
-
-    /// <summary>The managed twin of <see cref="TensorTileCopy.CopyStage"/>: the same chunks, packed two halves a word, into the one managed stage.</summary>
-    private static void StageManaged(ArrayView<ushort> x, ArrayView<ushort> w, ArrayView<uint> tile, HalfLinearShape s, int tid, int threads,
-        int tileM, int tileN, int m0, int n0, int step)
-    {
-        for (var e = tid; e < (tileM + tileN) * 4; e += threads)
-        {
-            var chunk = TensorTileCopy.ChunkIndex(e >> 2, e & 3, step, tileM, m0, n0, s.M, s.N, s.K / 8);
-            if (e >> 2 < tileM)
-                CopyWords(tile, TensorTileCopy.ManagedWord(e), x, chunk);
-            else
-                CopyWords(tile, TensorTileCopy.ManagedWord(e), w, chunk);
-        }
-    }
-
-    /// <summary>Chunk <paramref name="chunk"/> (8 halves) of <paramref name="source"/> as four words, element 0 in the low half; zeros for −1.</summary>
-    private static void CopyWords(ArrayView<uint> tile, int at, ArrayView<ushort> source, long chunk)
-    {
-        for (var j = 0; j < 4; j++)
-            tile[at + j] = chunk < 0 ? 0u : source[8 * chunk + 2 * j] | ((uint)source[8 * chunk + 2 * j + 1] << 16);
+        Epilogue(t, staging, bias, residual, y, yFloat, s);
     }
 
     /// <summary>A C fragment's four elements by the layout: c0, c1 at the lane's element and the next column, c2, c3 eight rows down.</summary>
@@ -207,34 +161,31 @@ public sealed class HalfLinearKernel
     {
         staging[at] = c.C0;
         staging[at + 1] = c.C1;
-        staging[at + 8 * HalfLinearTiling.StagingStride] = c.C2;
-        staging[at + 8 * HalfLinearTiling.StagingStride + 1] = c.C3;
+        staging[at + 8 * TensorCoreTiling.StagingStride] = c.C2;
+        staging[at + 8 * TensorCoreTiling.StagingStride + 1] = c.C3;
     }
 
     /// <summary>
     /// The group's output block from the warps' staged accumulators: consecutive threads take consecutive columns
     /// (coalesced reads of bias and residual, writes of Y); bias, activation and residual in fp32, then rounded to fp16.
     /// </summary>
-    private static void Epilogue(ArrayView<float> staging, ArrayView<float> bias, ArrayView<ushort> residual, ArrayView<ushort> y,
-        ArrayView<float> yFloat, HalfLinearShape s, int tid, int threads, int tileM, int tileN, int m0, int n0)
+    private static void Epilogue(TensorTile t, ArrayView<float> staging, ArrayView<float> bias, ArrayView<ushort> residual, ArrayView<ushort> y,
+        ArrayView<float> yFloat, HalfLinearShape s)
     {
-        for (var e = tid; e < tileM * tileN; e += threads)
+        for (var e = t.Tid; e < t.TileM * t.TileN; e += t.Threads)
         {
-            var row = e / tileN;
-            var col = e - row * tileN;
-            int r = m0 + row, c = n0 + col;
-            if (r >= s.M || c >= s.N)
+            var o = t.Output(e, s.M, s.N);
+            if (o.Index < 0)
                 continue;
-            var v = staging[TensorTileCopy.StagedWord(row, col, s.WarpsN)];
+            var v = staging[o.Staged];
             if (s.HasBias != 0)
-                v += bias[c];
+                v += bias[o.Col];
             v = Activations.Apply(s.Activation, v);
-            var i = (long)r * s.N + c;
             if (s.AddResidual != 0)
-                v += HalfBits.ToFloat(residual[i]);
-            y[i] = (ushort)HalfBits.FromFloat(v);
+                v += HalfBits.ToFloat(residual[o.Index]);
+            y[o.Index] = (ushort)HalfBits.FromFloat(v);
             if (s.WriteFloat != 0)
-                yFloat[i] = v;
+                yFloat[o.Index] = v;
         }
     }
 }

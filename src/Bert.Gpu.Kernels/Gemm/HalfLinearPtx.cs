@@ -73,7 +73,7 @@ internal static class HalfLinearPtx
     /// <summary>
     /// Stores the 32 accumulators into the warp's fp32 staging area for the epilogue: <c>%0</c> is the shared byte offset
     /// of this lane's element (row g, column 2t) of the first C fragment; row g + 8 is 1,280 bytes on (8 rows of
-    /// <see cref="HalfLinearTiling.StagingStride"/> floats), the next n8 tile 32 bytes, the next m16 tile 2,560.
+    /// <see cref="TensorCoreTiling.StagingStride"/> floats), the next n8 tile 32 bytes, the next m16 tile 2,560.
     /// </summary>
     internal const string Dump =
         "add.u32 hpa, hsmem, %0;\n\t"

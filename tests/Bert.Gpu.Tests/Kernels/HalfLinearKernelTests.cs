@@ -30,17 +30,17 @@ public class HalfLinearKernelTests(CpuAccelerator cpu)
     [InlineData(5, 31, 32, Activations.Relu, false, true)] // one exact K step, N one short of a warp tile
     [InlineData(3, 9, 16, Activations.Tanh, true, true)]
     public void SmallTilingMatchesDoubleReference(int rows, int outFeatures, int inFeatures, int activation, bool bias, bool residual) =>
-        Check(HalfLinearTiling.Small, rows, outFeatures, inFeatures, activation, bias, residual);
+        Check(TensorCoreTiling.Small, rows, outFeatures, inFeatures, activation, bias, residual);
 
     [Theory]
     [InlineData(65, 33, 48, Activations.Gelu)] // Medium: two row blocks (64 + 1), one column block cut at 33
     public void MediumTilingMatchesDoubleReference(int rows, int outFeatures, int inFeatures, int activation) =>
-        Check(HalfLinearTiling.Medium, rows, outFeatures, inFeatures, activation, bias: true, residual: true);
+        Check(TensorCoreTiling.Medium, rows, outFeatures, inFeatures, activation, bias: true, residual: true);
 
     [Fact]
     public void LargeTilingMatchesDoubleReference() =>
         // 8 warps: 130 rows are one full 128-row block and one of 2; 70 columns one full block and one of 6; K two steps.
-        Check(HalfLinearTiling.Large, 130, 70, 40, Activations.Gelu, bias: true, residual: true);
+        Check(TensorCoreTiling.Large, 130, 70, 40, Activations.Gelu, bias: true, residual: true);
 
     [Fact]
     public void ResidualMayBeTheOutputWithoutBiasOrFloatOutput()
@@ -50,8 +50,8 @@ public class HalfLinearKernelTests(CpuAccelerator cpu)
         var x = RandomHalves(random, rows * k, 1f);
         var w = RandomHalves(random, n * k, 1f);
         var r = RandomHalves(random, rows * n, 1f);
-        var expected = Run(HalfLinearTiling.Small, x, rows, w, null, n, k, Activations.None, r, inPlace: false);
-        var inPlace = Run(HalfLinearTiling.Small, x, rows, w, null, n, k, Activations.None, r, inPlace: true);
+        var expected = Run(TensorCoreTiling.Small, x, rows, w, null, n, k, Activations.None, r, inPlace: false);
+        var inPlace = Run(TensorCoreTiling.Small, x, rows, w, null, n, k, Activations.None, r, inPlace: true);
         Assert.Equal(expected.Y, inPlace.Y);
     }
 
@@ -60,7 +60,7 @@ public class HalfLinearKernelTests(CpuAccelerator cpu)
     [InlineData(0)]
     public void RejectsKThatIsNotAMultipleOf8(int inFeatures)
     {
-        var kernel = new HalfLinearKernel(cpu.Accelerator, HalfLinearTiling.Small);
+        var kernel = new HalfLinearKernel(cpu.Accelerator, TensorCoreTiling.Small);
         using var x = cpu.Accelerator.Allocate1D<ushort>(64);
         using var y = cpu.Accelerator.Allocate1D<ushort>(4);
         var error = Assert.Throws<ArgumentException>(() =>
@@ -72,7 +72,7 @@ public class HalfLinearKernelTests(CpuAccelerator cpu)
     [Fact]
     public void RejectsShortBuffers()
     {
-        var kernel = new HalfLinearKernel(cpu.Accelerator, HalfLinearTiling.Small);
+        var kernel = new HalfLinearKernel(cpu.Accelerator, TensorCoreTiling.Small);
         using var x = cpu.Accelerator.Allocate1D<ushort>(5 * 8);
         using var w = cpu.Accelerator.Allocate1D<ushort>(3 * 8);
         using var y = cpu.Accelerator.Allocate1D<ushort>(15);
@@ -88,14 +88,14 @@ public class HalfLinearKernelTests(CpuAccelerator cpu)
         // Two groups for each multiprocessor: 128·2p rows of 64 columns make 2p Large groups; one Large row block fewer
         // leaves 2p − 1 of them but 2(2p − 1) Medium ones; 16 rows never fill the machine.
         var wanted = 2 * cpu.Accelerator.NumMultiprocessors;
-        Assert.Equal(HalfLinearTiling.Large, HalfLinearTiling.For(cpu.Accelerator, 128 * wanted, 64));
-        Assert.Equal(HalfLinearTiling.Medium, HalfLinearTiling.For(cpu.Accelerator, 128 * (wanted - 1), 64));
-        Assert.Equal(HalfLinearTiling.Small, HalfLinearTiling.For(cpu.Accelerator, 16, 64));
-        Assert.All(new[] { HalfLinearTiling.Small, HalfLinearTiling.Medium, HalfLinearTiling.Large },
-            t => Assert.InRange(t.SharedBytes, 1, HalfLinearTiling.MaxSharedBytes));
+        Assert.Equal(TensorCoreTiling.Large, TensorCoreTiling.For(cpu.Accelerator, 128 * wanted, 64));
+        Assert.Equal(TensorCoreTiling.Medium, TensorCoreTiling.For(cpu.Accelerator, 128 * (wanted - 1), 64));
+        Assert.Equal(TensorCoreTiling.Small, TensorCoreTiling.For(cpu.Accelerator, 16, 64));
+        Assert.All(new[] { TensorCoreTiling.Small, TensorCoreTiling.Medium, TensorCoreTiling.Large },
+            t => Assert.InRange(t.SharedBytes, 1, TensorCoreTiling.MaxSharedBytes));
     }
 
-    private void Check(HalfLinearTiling tiling, int rows, int n, int k, int activation, bool bias, bool residual)
+    private void Check(TensorCoreTiling tiling, int rows, int n, int k, int activation, bool bias, bool residual)
     {
         var random = new Random(rows * 10_000 + n * 100 + k);
         var x = RandomHalves(random, rows * k, 2f);
@@ -124,7 +124,7 @@ public class HalfLinearKernelTests(CpuAccelerator cpu)
             }
     }
 
-    private (ushort[] Y, float[] YFloat) Run(HalfLinearTiling tiling, ushort[] x, int rows, ushort[] w, float[]? b, int n, int k, int activation,
+    private (ushort[] Y, float[] YFloat) Run(TensorCoreTiling tiling, ushort[] x, int rows, ushort[] w, float[]? b, int n, int k, int activation,
         ushort[]? r, bool inPlace)
     {
         // In place: the residual's buffer is the output, and no fp32 output (with no bias, no float view at all).

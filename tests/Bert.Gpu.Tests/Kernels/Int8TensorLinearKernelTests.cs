@@ -17,15 +17,15 @@ public class Int8TensorLinearKernelTests(CpuAccelerator cpu)
     [InlineData(37, 70, 144, Activations.Gelu, true)] // 2×2 Small blocks cut short; K = 64 + 64 + 16
     [InlineData(5, 33, 64, Activations.Relu, true)]
     public void SmallTilingEqualsTheDp4aKernel(int rows, int n, int k, int activation, bool residual) =>
-        Check(HalfLinearTiling.Small, rows, n, k, activation, residual);
+        Check(TensorCoreTiling.Small, rows, n, k, activation, residual);
 
     [Fact]
-    public void LargeTilingEqualsTheDp4aKernel() => Check(HalfLinearTiling.Large, 130, 70, 80, Activations.GeluTanh, residual: true);
+    public void LargeTilingEqualsTheDp4aKernel() => Check(TensorCoreTiling.Large, 130, 70, 80, Activations.GeluTanh, residual: true);
 
     [Fact]
     public void RejectsKThatDoesNotPackToWholeChunks()
     {
-        var kernel = new Int8TensorLinearKernel(cpu.Accelerator, HalfLinearTiling.Small);
+        var kernel = new Int8TensorLinearKernel(cpu.Accelerator, TensorCoreTiling.Small);
         using var words = cpu.Accelerator.Allocate1D<int>(64);
         using var floats = cpu.Accelerator.Allocate1D<float>(64);
         var error = Assert.Throws<ArgumentException>(() =>
@@ -33,7 +33,7 @@ public class Int8TensorLinearKernelTests(CpuAccelerator cpu)
         Assert.Contains("K = 20 int8 packs to 5 words", error.Message);
     }
 
-    private void Check(HalfLinearTiling tiling, int rows, int n, int k, int activation, bool residual)
+    private void Check(TensorCoreTiling tiling, int rows, int n, int k, int activation, bool residual)
     {
         var random = new Random(rows * 1000 + n * 10 + k);
         var x = Int8Packing.PackRows([.. Enumerable.Range(0, rows * k).Select(_ => (sbyte)random.Next(-127, 128))], rows, k);

@@ -57,19 +57,13 @@ public class Mma16832Tests(CpuAccelerator cpu)
     private static void OneWarp(ArrayView<int> a, ArrayView<int> b, ArrayView<int> c, ArrayView<int> d, ArrayView<int> scratch)
     {
         var lane = Group.IdxX;
-        var acc = new MmaIntAccumulator
-        {
-            C0 = c[Mma16816.CRow(lane, 0) * 8 + Mma16816.CCol(lane, 0)],
-            C1 = c[Mma16816.CRow(lane, 1) * 8 + Mma16816.CCol(lane, 1)],
-            C2 = c[Mma16816.CRow(lane, 2) * 8 + Mma16816.CCol(lane, 2)],
-            C3 = c[Mma16816.CRow(lane, 3) * 8 + Mma16816.CCol(lane, 3)],
-        };
+        var acc = new MmaIntAccumulator { C0 = c[C(lane, 0)], C1 = c[C(lane, 1)], C2 = c[C(lane, 2)], C3 = c[C(lane, 3)] };
         acc = Mma16832.Emulate(scratch, lane, A(a, lane, 0), A(a, lane, 4), A(a, lane, 8), A(a, lane, 12), B(b, lane, 0), B(b, lane, 4), acc);
-        d[Mma16816.CRow(lane, 0) * 8 + Mma16816.CCol(lane, 0)] = acc.C0;
-        d[Mma16816.CRow(lane, 1) * 8 + Mma16816.CCol(lane, 1)] = acc.C1;
-        d[Mma16816.CRow(lane, 2) * 8 + Mma16816.CCol(lane, 2)] = acc.C2;
-        d[Mma16816.CRow(lane, 3) * 8 + Mma16816.CCol(lane, 3)] = acc.C3;
+        (d[C(lane, 0)], d[C(lane, 1)], d[C(lane, 2)], d[C(lane, 3)]) = (acc.C0, acc.C1, acc.C2, acc.C3);
     }
+
+    /// <summary>Row-major index in C/D (16×8) of element <paramref name="i"/> held by <paramref name="lane"/>.</summary>
+    private static int C(int lane, int i) => Mma16816.CRow(lane, i) * 8 + Mma16816.CCol(lane, i);
 
     private static uint A(ArrayView<int> a, int lane, int i) =>
         Pack(a[Mma16832.ARow(lane, i) * 32 + Mma16832.ACol(lane, i)], a[Mma16832.ARow(lane, i + 1) * 32 + Mma16832.ACol(lane, i + 1)],

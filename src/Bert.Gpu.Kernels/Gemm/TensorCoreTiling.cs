@@ -3,18 +3,18 @@ using ILGPU.Runtime;
 namespace Bert.Gpu.Kernels.Gemm;
 
 /// <summary>
-/// How <see cref="HalfLinearKernel"/> splits its output: <see cref="WarpsM"/>×<see cref="WarpsN"/> warps per group, each
-/// computing a 32×32 warp tile (2×4 <c>mma.m16n8k16</c> tiles, 32 fp32 accumulators a lane), walking K in steps of
-/// <see cref="TileK"/> staged in shared memory (double-buffered by <c>cp.async</c> on CUDA).
+/// How the tensor-core GEMMs (<see cref="HalfLinearKernel"/>, <see cref="Int8TensorLinearKernel"/>) split their output:
+/// <see cref="WarpsM"/>×<see cref="WarpsN"/> warps per group, each computing a 32×32 warp tile (2×4 m16n8 mma tiles, 32
+/// accumulators a lane), walking K in 64-byte steps staged in shared memory (double-buffered by <c>cp.async</c> on CUDA).
 /// </summary>
 /// <param name="WarpsM">Warps along the output rows.</param>
 /// <param name="WarpsN">Warps along the output columns.</param>
-public readonly record struct HalfLinearTiling(int WarpsM, int WarpsN)
+public readonly record struct TensorCoreTiling(int WarpsM, int WarpsN)
 {
     /// <summary>Rows and columns of each warp's tile; the PTX and the managed twin are unrolled by hand for exactly this.</summary>
     public const int WarpTile = 32;
 
-    /// <summary>Depth of each K step in fp16 values: two k16 <c>mma</c> steps.</summary>
+    /// <summary>Depth of each K step in fp16 values: two m16n8k16 steps; the int8 kernel's steps are the same 64 bytes, two m16n8k32.</summary>
     public const int TileK = 32;
 
     /// <summary>
@@ -37,13 +37,13 @@ public readonly record struct HalfLinearTiling(int WarpsM, int WarpsN)
     public const int MaxSharedBytes = 8 * StagingBytes;
 
     /// <summary>128×64 blocks of 8 warps (4×2): long sequences and large batches.</summary>
-    public static HalfLinearTiling Large { get; } = new(4, 2);
+    public static TensorCoreTiling Large { get; } = new(4, 2);
 
     /// <summary>64×64 blocks of 4 warps (2×2).</summary>
-    public static HalfLinearTiling Medium { get; } = new(2, 2);
+    public static TensorCoreTiling Medium { get; } = new(2, 2);
 
     /// <summary>32×64 blocks of 2 warps (1×2): small batches, where bigger blocks leave multiprocessors idle.</summary>
-    public static HalfLinearTiling Small { get; } = new(1, 2);
+    public static TensorCoreTiling Small { get; } = new(1, 2);
 
     /// <summary>Output rows per group.</summary>
     public int TileM => WarpsM * WarpTile;
@@ -74,7 +74,7 @@ public readonly record struct HalfLinearTiling(int WarpsM, int WarpsN)
     /// staged element more), <see cref="Small"/> when none does: BERT-base's 768 columns make 12 column blocks, so on a
     /// 132-multiprocessor H100 the 128-row tiles start at 2,816 tokens, the 64-row ones at 1,408.
     /// </summary>
-    public static HalfLinearTiling For(Accelerator accelerator, int rows, int outFeatures)
+    public static TensorCoreTiling For(Accelerator accelerator, int rows, int outFeatures)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         var wanted = 2L * System.Math.Max(accelerator.NumMultiprocessors, 1);
