@@ -57,6 +57,8 @@ internal static class OpProfile
         public IDeviceBuffer Upload(ReadOnlySpan<float> values) => inner.Upload(values);
         public IDeviceBuffer Upload(ReadOnlySpan<int> values) => inner.Upload(values);
         public bool Supports(LinearFormat format) => inner.Supports(format);
+
+        public Precision AutoPrecision => inner.AutoPrecision;
         public ILinearWeights UploadLinear(LinearLayer layer) => inner.UploadLinear(layer);
         public void Download(IDeviceBuffer source, Span<float> destination) => inner.Download(source, destination);
 

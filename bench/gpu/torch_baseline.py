@@ -5,11 +5,14 @@
 
 Times, after warm-up, the median of N samples, each a few launches between two synchronizations (as DeviceCheck):
   gemm       F.linear with the encoder's epilogue (GELU / + residual) in fp32 with TF32 off: like for like with our
-             kernel; plain torch.matmul fp32 (the cuBLAS ceiling) and with TF32 on, for context.
+             kernel; plain torch.matmul fp32 (the cuBLAS ceiling) and with TF32 on, for context; on CUDA also
+             torch.matmul and F.linear+epilogue in fp16 (cuBLAS tensor cores: what the fp16 GEMM is held to, >= 60%),
+             with TFLOP/s as a share of the GPU's dense fp16 peak where the name is known (FP16_PEAK_TFLOPS).
   attention  F.scaled_dot_product_attention, fp32, on contiguous [batch, heads, seq, head_dim] tensors; the default
-             dispatch and, where torch has them, each backend forced.
+             dispatch and, where torch has them, each backend forced; on CUDA the default dispatch in fp16 too.
   encoder    a transformers BertModel from a BertConfig (random init, eval, no_grad, no pooler), fp32 TF32 off; TF32
-             on and fp16 for context. Tokens/s over batch x seq tokens, no padding.
+             on and fp16 for context (attn_implementation "sdpa" where transformers has it). Tokens/s over batch x seq
+             tokens, no padding. With real shapes also MiniLM at 512 x 128 in fp16 ("minilm-l6 b512").
 The shapes mirror bench/Bert.Gpu.DeviceCheck/ShapeSet.cs (names and shape strings must match for the summary).
 Anything torch or transformers lacks is recorded as unavailable, with the reason, instead of failing the run.
 """
@@ -40,6 +43,12 @@ MODELS = {
 BATCH = {"real": (128, 128), "small": (2, 16)}
 OP_PLAN = {"real": (3, 7, 5), "small": (1, 3, 1)}
 ENCODER_PLAN = {"real": (1, 5, 1), "small": (1, 1, 1)}
+# Encoders timed only here, in fp16, at the batch the issue names for MiniLM: name -> (model, sequences, tokens each).
+FP16_ENCODERS = {"real": {"minilm-l6 b512": ("minilm-l6", 512, 128)}, "small": {}}
+# Dense fp16 tensor-core peaks (TFLOP/s, fp32 accumulate, no sparsity) from NVIDIA's data sheets, by a substring of
+# torch's device name: H100/H200 SXM 989.4, H100 PCIe 756, A100 312, L40S 362, A10 125 (fp32 accumulate halves it
+# on GeForce parts, which are not listed).
+FP16_PEAK_TFLOPS = [("H200", 989.4), ("H100 PCIe", 756.0), ("H100", 989.4), ("A100", 312.0), ("L40S", 362.0), ("A10", 125.0)]
 
 
 def log(text):
@@ -134,6 +143,25 @@ def time_gemms(timer, device, shapes, models, rows):
                 set_tf32(True)
                 entry["variants"]["matmul_tf32"] = variant(timer, plan, lambda: torch.matmul(x, wt), flops)
                 set_tf32(False)
+                xh, wh, bh = x.half(), w.half(), b.half()
+                rh = r.half() if r is not None else None
+                wth = wh.t()
+
+                def linear_fp16():
+                    y = F.linear(xh, wh, bh)
+                    if gelu:
+                        y = F.gelu(y)
+                    if rh is not None:
+                        y = y + rh
+                    return y
+
+                entry["variants"]["matmul_fp16"] = variant(timer, plan, lambda: torch.matmul(xh, wth), flops)
+                entry["variants"]["linear_fp16"] = variant(timer, plan, linear_fp16, flops)
+                peak = fp16_peak(device)
+                for key in ("matmul_fp16", "linear_fp16"):
+                    if peak and "gflops" in entry["variants"][key]:
+                        entry["variants"][key]["percentOfFp16Peak"] = 100 * entry["variants"][key]["gflops"] / (peak * 1e3)
+                del xh, wh, bh, rh, wth
             log(describe(entry))
             out.append(entry)
             del x, w, b, r
@@ -162,10 +190,20 @@ def time_attention(timer, device, shapes, models, batch):
                     with forced():
                         return sdpa(q, k, v)
                 entry["variants"][f"sdpa_fp32_{backend}"] = variant(timer, plan, run, flops)
+            if device.type == "cuda":
+                qh, kh, vh = q.half(), k.half(), v.half()
+                entry["variants"]["sdpa_fp16"] = variant(timer, plan, lambda: sdpa(qh, kh, vh), flops)
+                del qh, kh, vh
         log(describe(entry))
         out.append(entry)
         del q, k, v
     return out
+
+
+def fp16_peak(device):
+    """The GPU's dense fp16 tensor-core peak in TFLOP/s, or None when its name is not in FP16_PEAK_TFLOPS."""
+    name = torch.cuda.get_device_properties(device).name
+    return next((peak for key, peak in FP16_PEAK_TFLOPS if key in name), None)
 
 
 def forced_sdpa_backends():
@@ -191,21 +229,9 @@ def time_encoders(timer, device, shapes, models, batch):
                         "variants": {"bert_fp32": {"unavailable": f"transformers: {e}"}}})
             log(describe(out[-1]))
         return out
-    for name, (hidden, layers, heads, intermediate, vocab, positions) in models.items():
-        config = BertConfig(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
-                            intermediate_size=intermediate, max_position_embeddings=positions, type_vocab_size=2,
-                            layer_norm_eps=1e-12, hidden_act="gelu", hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
-        torch.manual_seed(23)
-        model = BertModel(config, add_pooling_layer=False).to(device).eval()
-        gen = torch.Generator(device="cpu").manual_seed(23)
-        ids = torch.randint(5, vocab, (sequences, length), generator=gen).to(device)
-        mask = torch.ones_like(ids)
-        types = torch.zeros_like(ids)
+    for name, (hidden, layers, *_) in models.items():
+        model, forward = bert(BertConfig, BertModel, device, models[name], sequences, length)
         plan = ENCODER_PLAN[shapes]
-
-        def forward():
-            return model(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
-
         entry = {"kind": "encoder", "name": name, "shape": f"{sequences}x{length} tokens, {layers} layers x {hidden}",
                  "attnImplementation": getattr(model.config, "_attn_implementation", None),
                  "transformers": transformers.__version__, "variants": {}}
@@ -219,10 +245,45 @@ def time_encoders(timer, device, shapes, models, batch):
             entry["variants"]["bert_fp16"] = variant(timer, plan, forward, tokens=tokens)
         log(describe(entry))
         out.append(entry)
-        del model
+        del model, forward
         if device.type == "cuda":
             torch.cuda.empty_cache()
+    for name, (base, sequences, length) in FP16_ENCODERS[shapes].items() if device.type == "cuda" else []:
+        hidden, layers = models[base][0], models[base][1]
+        model, forward = bert(BertConfig, BertModel, device, models[base], sequences, length)
+        model.half()
+        entry = {"kind": "encoder", "name": name, "shape": f"{sequences}x{length} tokens, {layers} layers x {hidden}",
+                 "attnImplementation": getattr(model.config, "_attn_implementation", None),
+                 "transformers": transformers.__version__,
+                 "variants": {"bert_fp16": variant(timer, ENCODER_PLAN[shapes], forward, tokens=sequences * length)}}
+        log(describe(entry))
+        out.append(entry)
+        del model, forward
+        torch.cuda.empty_cache()
     return out
+
+
+def bert(config_type, model_type, device, shape, sequences, length):
+    """A random-init BertModel of `shape` (MODELS' tuple) in eval mode and a forward over sequences x length random ids."""
+    hidden, layers, heads, intermediate, vocab, positions = shape
+    config = config_type(vocab_size=vocab, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
+                         intermediate_size=intermediate, max_position_embeddings=positions, type_vocab_size=2,
+                         layer_norm_eps=1e-12, hidden_act="gelu", hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    torch.manual_seed(23)
+    try:
+        model = model_type(config, add_pooling_layer=False, attn_implementation="sdpa")
+    except (TypeError, ValueError):  # transformers before 4.36 has no attn_implementation
+        model = model_type(config, add_pooling_layer=False)
+    model = model.to(device).eval()
+    gen = torch.Generator(device="cpu").manual_seed(23)
+    ids = torch.randint(5, vocab, (sequences, length), generator=gen).to(device)
+    mask = torch.ones_like(ids)
+    types = torch.zeros_like(ids)
+
+    def forward():
+        return model(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
+
+    return model, forward
 
 
 def describe(entry):

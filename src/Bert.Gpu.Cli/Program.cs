@@ -16,6 +16,7 @@ var root = new RootCommand("Bert.Gpu: BERT-family sentence embeddings on GPUs (I
     TokenizeCommand.Create(),
     CalibrateCommand.Create(),
     DevicesCommand.Create(),
+    KernelsCommand.Create(),
 };
 
 var parsed = root.Parse(args);

@@ -48,7 +48,14 @@ public sealed class Embedder : IDisposable
         }
 
         Pooling = Options.Pooling ?? model.DefaultPooling;
-        _encoders = backends.Select(b => new BertEncoder(model, b)).ToArray();
+        _encoders = backends.Select(b => new BertEncoder(model, b, Options.Precision)).ToArray();
+        // Rows must not depend on which device of a multi-device run computed them.
+        if (_encoders.Select(e => e.Precision).Distinct().Count() > 1)
+        {
+            foreach (var encoder in _encoders)
+                encoder.Dispose();
+            throw new ArgumentException($"The devices resolve precision {Options.Precision} differently ({string.Join(", ", _encoders.Select(e => $"{e.Backend.DeviceName}: {e.Precision}"))}); choose fp32 or fp16 for all of them.", nameof(options));
+        }
         // Sized after the weights are on the devices, so the budget sees the memory that is really left.
         var batchTokens = Options.MaxBatchTokens ?? backends.Min(b => BatchBudget.For(b, model.Config, _maxLength));
         MaxBatchTokens = batchTokens;
@@ -71,6 +78,9 @@ public sealed class Embedder : IDisposable
 
     /// <summary>The pooling in force.</summary>
     public PoolingMode Pooling { get; }
+
+    /// <summary>The precision of the linear layers in force (<see cref="EmbedderOptions.Precision"/>, resolved by the devices).</summary>
+    public Backends.Precision Precision => _encoders[0].Precision;
 
     /// <summary>The longest sequence in force, special tokens included (<see cref="EmbedderOptions.MaxLength"/> or the model's).</summary>
     public int MaxLength => _maxLength;

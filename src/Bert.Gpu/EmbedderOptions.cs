@@ -26,6 +26,12 @@ public sealed record EmbedderOptions
     /// </summary>
     public int? MaxBatchTokens { get; init; }
 
+    /// <summary>
+    /// The number format of the encoder's linear layers: <see cref="Backends.Precision.Auto"/> (default) lets each
+    /// backend choose (fp16 on CUDA sm ≥ 80, fp32 elsewhere); fp16 where a backend has no such path is an error.
+    /// </summary>
+    public Backends.Precision Precision { get; init; } = Backends.Precision.Auto;
+
     /// <summary>Most sequences in one forward pass.</summary>
     public int MaxBatchSequences { get; init; } = 256;
 

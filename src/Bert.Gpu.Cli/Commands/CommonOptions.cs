@@ -43,6 +43,11 @@ internal static class CommonOptions
 
     public static BertModel LoadModel(string spec) => ModelLoader.Load(spec);
 
+    /// <summary><c>--precision</c>: the number format of the encoder's linear layers.</summary>
+    public static Option<Backends.Precision> Precision() => OptionParsers.Enum("--precision",
+        "Linear layers in fp32, fp16 (fp16 weights and GEMM inputs, fp32 accumulation; where the device has the path) or auto (fp16 on CUDA GPUs of compute capability 8.0+, fp32 elsewhere).",
+        Backends.Precision.Auto);
+
     public static int ResolveMaxLength(int? requested, BertModel model)
     {
         if (requested is null)

@@ -18,7 +18,7 @@ internal static class EmbedCommand
     internal sealed record Settings(string Input, string Output, string Model, string Device, PoolingMode? Pooling,
         bool Normalize, int? MaxLength, string? StatsJson, int Threads, InputFormat InputFormat, string? TextField,
         string? TextColumn, bool Resume, bool Overwrite, int? MaxBatchTokens, int MaxBatchSize, LongTextMode LongText, int? Stride,
-        string? IdsField = null);
+        string? IdsField = null, Backends.Precision Precision = Backends.Precision.Auto);
 
     public static Command Create()
     {
@@ -49,11 +49,12 @@ internal static class EmbedCommand
         {
             Description = "JSON Lines input whose field NAME holds pre-tokenized ids (special tokens included), embedded as they are.",
         };
+        var precision = CommonOptions.Precision();
 
         var command = new Command("embed", "Embed every text of a file (lines, JSON Lines or CSV).")
         {
             input, output, model, device, pooling, noNormalize, maxLength, statsJson, threads, inputFormat, textField, textColumn,
-            resume, overwrite, maxBatchTokens, maxBatchSize, longText, stride, idsField,
+            resume, overwrite, maxBatchTokens, maxBatchSize, longText, stride, idsField, precision,
         };
         command.SetAction(result => Run(new Settings(
             result.GetRequiredValue(input),
@@ -74,7 +75,8 @@ internal static class EmbedCommand
             result.GetValue(maxBatchSize),
             result.GetValue(longText),
             result.GetValue(stride),
-            result.GetValue(idsField))));
+            result.GetValue(idsField),
+            result.GetValue(precision))));
         return command;
     }
 
@@ -108,6 +110,7 @@ internal static class EmbedCommand
             MaxBatchSequences = s.MaxBatchSize,
             LongText = s.LongText,
             Stride = s.Stride,
+            Precision = s.Precision,
         };
         var backends = BackendFactory.CreateAll(s.Device, s.Threads);
         try
@@ -156,7 +159,8 @@ internal static class EmbedCommand
         InputFormat: input.Format.ToString().ToLowerInvariant(),
         TextField: s.TextField,
         TextColumn: s.TextColumn,
-        IdsField: s.IdsField);
+        IdsField: s.IdsField,
+        Precision: embedder.Precision.ToString().ToLowerInvariant());
 
     /// <summary>
     /// Loading and uploading leave the model's file-format copies behind (for MiniLM ~90 MB of parsed and fused
@@ -188,6 +192,11 @@ internal static class EmbedCommand
         catch (ArgumentOutOfRangeException e)
         {
             throw new CliException(e.Message.Split(" (Parameter")[0]);
+        }
+        catch (NotSupportedException e)
+        {
+            // A format the device cannot run: fp16 asked of a backend without the path, or int8 layers.
+            throw new CliException($"--precision {options.Precision.ToString().ToLowerInvariant()}: {e.Message}", e);
         }
     }
 

@@ -17,7 +17,8 @@ internal sealed record JobIdentity(
     string InputFormat,
     string? TextField,
     string? TextColumn,
-    string? IdsField = null)
+    string? IdsField = null,
+    string? Precision = null)
 {
     /// <summary>What differs between <paramref name="earlier"/> (the partial's) and this run's, in the user's terms; empty when resumable.</summary>
     public IReadOnlyList<string> Differences(JobIdentity earlier)
@@ -43,6 +44,7 @@ internal sealed record JobIdentity(
         Compare("--text-field", earlier.TextField, TextField);
         Compare("--text-column", earlier.TextColumn, TextColumn);
         Compare("--ids-field", earlier.IdsField, IdsField);
+        Compare("--precision", earlier.Precision, Precision);
         return changes;
     }
 

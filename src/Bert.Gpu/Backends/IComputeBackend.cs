@@ -25,6 +25,9 @@ public interface IComputeBackend : IDisposable
     /// <summary>Whether this backend runs linear layers in <paramref name="format"/>.</summary>
     bool Supports(LinearFormat format);
 
+    /// <summary>What <see cref="Precision.Auto"/> means here: <see cref="Precision.Fp16"/> where it is the fast path, else <see cref="Precision.Fp32"/>.</summary>
+    Precision AutoPrecision { get; }
+
     /// <summary>Uploads a linear layer in its format (which <see cref="Supports"/> must accept).</summary>
     /// <exception cref="NotSupportedException">The backend does not run that format.</exception>
     ILinearWeights UploadLinear(LinearLayer layer);

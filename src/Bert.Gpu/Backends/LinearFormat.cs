@@ -11,4 +11,10 @@ public enum LinearFormat
     /// int32 accumulation, dequantized in the epilogue.
     /// </summary>
     Int8,
+
+    /// <summary>
+    /// fp16 weights (input dimension zero-padded to a multiple of 8), the input converted to fp16 per call, fp32
+    /// accumulation on tensor cores and an fp32 epilogue and output.
+    /// </summary>
+    Fp16,
 }

@@ -26,9 +26,13 @@ public sealed class BertEncoder : IDisposable
     private IDeviceBuffer? _pooled;
     private float[] _observed = [];
 
-    /// <summary>Uploads <paramref name="model"/>'s weights to <paramref name="backend"/>.</summary>
-    public BertEncoder(BertModel model, IComputeBackend backend)
+    /// <summary>Uploads <paramref name="model"/>'s weights to <paramref name="backend"/>, its fp32 linear layers in <paramref name="precision"/>.</summary>
+    /// <exception cref="NotSupportedException">The backend has no fp16 path and <paramref name="precision"/> asks for it.</exception>
+    public BertEncoder(BertModel model, IComputeBackend backend, Precision precision = Precision.Fp32)
     {
+        Precision = precision == Precision.Auto ? backend.AutoPrecision : precision;
+        if (Precision == Precision.Fp16 && !backend.Supports(LinearFormat.Fp16))
+            throw new NotSupportedException($"{backend.DeviceName} has no fp16 path; use fp32 (auto chooses fp16 only on CUDA GPUs of compute capability 8.0 or later).");
         _backend = backend;
         _model = model;
         _config = model.Config;
@@ -42,7 +46,7 @@ public sealed class BertEncoder : IDisposable
         // Shared layers (ALBERT) are uploaded once and run as often as the schedule says.
         _layers = new LayerWeights[_config.NumLayers];
         for (var i = 0; i < _layers.Length; i++)
-            _layers[i] = new LayerWeights(model, i, backend);
+            _layers[i] = new LayerWeights(model, i, backend, Precision);
         _schedule = [.. _config.Schedule];
         _activation = FeedForwardActivation(_config.HiddenAct);
         _workspace = new Workspace(backend, _config);
@@ -50,6 +54,9 @@ public sealed class BertEncoder : IDisposable
 
     /// <summary>The backend the encoder runs on.</summary>
     public IComputeBackend Backend => _backend;
+
+    /// <summary>The precision the encoder's linear layers run in (<see cref="Precision.Auto"/> resolved by the backend).</summary>
+    public Precision Precision { get; }
 
     /// <summary>Width of the hidden states.</summary>
     public int HiddenSize => _config.HiddenSize;

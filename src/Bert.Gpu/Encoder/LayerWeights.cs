@@ -7,12 +7,15 @@ namespace Bert.Gpu.Encoder;
 /// <summary>One transformer layer's weights on a backend, each linear unit in its own format (<see cref="BertModel.Linear"/>), Q, K and V fused into one GEMM.</summary>
 internal sealed class LayerWeights : IDisposable
 {
-    public LayerWeights(BertModel model, int layer, IComputeBackend backend)
+    /// <summary>Uploads layer <paramref name="layer"/> of <paramref name="model"/> to <paramref name="backend"/>; <paramref name="precision"/> is resolved (never <see cref="Precision.Auto"/>): with fp16 the fp32 units go up in fp16, int8 ones stay int8.</summary>
+    public LayerWeights(BertModel model, int layer, IComputeBackend backend, Precision precision)
     {
         var p = Layer(layer);
         ILinearWeights Upload(LinearUnit unit)
         {
             var linear = model.Linear(layer, unit);
+            if (precision == Precision.Fp16 && linear is Fp32Linear fp32)
+                linear = Fp16Linear.From(fp32);
             return backend.Supports(linear.Format)
                 ? backend.UploadLinear(linear)
                 : throw new NotSupportedException($"{backend.DeviceName} cannot run {linear.Format} layers ({BertTensorNames.Unit(layer, unit)} of {model.Name}); use another --device, or an fp32 model.");

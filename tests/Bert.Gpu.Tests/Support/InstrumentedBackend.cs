@@ -102,6 +102,8 @@ internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBacke
     public IDeviceBuffer Upload(ReadOnlySpan<int> values) => inner.Upload(values);
     public bool Supports(LinearFormat format) => inner.Supports(format);
 
+    public Precision AutoPrecision => inner.AutoPrecision;
+
     public ILinearWeights UploadLinear(LinearLayer layer) => inner.UploadLinear(layer);
     public void Download(IDeviceBuffer source, Span<float> destination) => inner.Download(source, destination);
     /// <summary>Rows given to <see cref="Linear"/> so far, over every call.</summary>

@@ -57,6 +57,9 @@ public sealed class HostBackend : IComputeBackend
     public bool Supports(LinearFormat format) => format is LinearFormat.Fp32 or LinearFormat.Int8;
 
     /// <inheritdoc />
+    public Precision AutoPrecision => Precision.Fp32;
+
+    /// <inheritdoc />
     public ILinearWeights UploadLinear(LinearLayer layer) => layer switch
     {
         Fp32Linear fp32 => new HostLinearWeights(fp32),

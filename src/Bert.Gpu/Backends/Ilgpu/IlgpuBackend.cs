@@ -101,6 +101,11 @@ public sealed class IlgpuBackend : IComputeBackend
     public bool Supports(LinearFormat format) => format is LinearFormat.Fp32 or LinearFormat.Int8;
 
     /// <inheritdoc />
+    /// <remarks>fp16 on CUDA devices of compute capability 8.0 or later (tensor cores with mma.sync m16n8k16), when this backend has the path.</remarks>
+    public Precision AutoPrecision =>
+        Supports(LinearFormat.Fp16) && _accelerator is ILGPU.Runtime.Cuda.CudaAccelerator { Architecture.Major: >= 8 } ? Precision.Fp16 : Precision.Fp32;
+
+    /// <inheritdoc />
     public ILinearWeights UploadLinear(LinearLayer layer) => layer switch
     {
         Fp32Linear fp32 => new IlgpuLinearWeights(_memory, Copy, fp32),

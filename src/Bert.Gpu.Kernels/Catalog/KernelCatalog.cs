@@ -1,0 +1,30 @@
+using Bert.Gpu.Kernels.Attention;
+using Bert.Gpu.Kernels.Conversion;
+using Bert.Gpu.Kernels.Gemm;
+using Bert.Gpu.Kernels.Normalization;
+using Bert.Gpu.Kernels.Pooling;
+using Bert.Gpu.Kernels.Quantization;
+
+namespace Bert.Gpu.Kernels.Catalog;
+
+/// <summary>
+/// Every kernel variant we ship: the one list that <c>kernels --emit-ptx</c> writes, the PTX lane assembles and checks,
+/// and docs/KERNELS.md tabulates. A new kernel (or a second device method of one) is one row here.
+/// </summary>
+public static class KernelCatalog
+{
+    /// <summary>Every variant, in a fixed order (the table's).</summary>
+    public static IReadOnlyList<KernelVariant> All { get; } =
+    [
+        new(typeof(LinearKernel), SassExpectations.Scalar),
+        new(typeof(AttentionKernel), SassExpectations.Scalar),
+        new(typeof(LayerNormKernel), SassExpectations.Scalar),
+        new(typeof(EmbedLayerNormKernel), SassExpectations.Scalar),
+        new(typeof(PoolKernel), SassExpectations.Scalar),
+        new(typeof(L2NormalizeKernel), SassExpectations.Scalar),
+        // 16 dp4a per k-step (the 4×4 tile); the 16 accumulators are inline-asm out operands, read out once: 64 bytes.
+        new(typeof(Int8LinearKernel), SassExpectations.Scalar with { Dp4aPerStep = 16, StackBytes = 16 * sizeof(int) }),
+        new(typeof(QuantizeRowsKernel), SassExpectations.Scalar),
+        new(typeof(ToHalfKernel), SassExpectations.Scalar),
+    ];
+}
