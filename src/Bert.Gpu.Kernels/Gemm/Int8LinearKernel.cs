@@ -63,6 +63,27 @@ public sealed class Int8LinearKernel
         ArrayView<float> wScale, ArrayView<float> bias, int outFeatures, int inFeatures, int activation, ArrayView<float>? residual,
         ArrayView<float> y)
     {
+        var words = CheckArguments(stream, xq, xScale, rows, wq, wScale, bias, outFeatures, inFeatures, residual, y);
+        if (rows == 0)
+            return;
+
+        Activations.Check(activation);
+        var t = Tiling;
+        var config = new KernelConfig(
+            new Index2D(KernelLimits.Groups(outFeatures, t.TileN), KernelLimits.Groups(rows, t.TileM)),
+            new Index2D(t.ThreadsX, t.ThreadsY));
+        // Without a residual the kernel never reads that argument; y stands in so that no view is null.
+        var shape = new Int8LinearShape(rows, outFeatures, words, t.TileK, activation, residual is null ? 0 : 1);
+        _kernel(stream, config, xq, xScale, wq, wScale, bias, residual ?? y, y, shape);
+    }
+
+    /// <summary>
+    /// <see cref="Launch"/>'s argument checks, shared with <see cref="Int8TensorLinearKernel"/>: null stream, sizes out
+    /// of range, views too short for their shapes. Returns K in packed words.
+    /// </summary>
+    internal static int CheckArguments(AcceleratorStream stream, ArrayView<int> xq, ArrayView<float> xScale, int rows, ArrayView<int> wq,
+        ArrayView<float> wScale, ArrayView<float> bias, int outFeatures, int inFeatures, ArrayView<float>? residual, ArrayView<float> y)
+    {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
@@ -78,17 +99,7 @@ public sealed class Int8LinearKernel
         Shapes.Require(y, (long)rows * outFeatures, nameof(y), $"[{rows}, {outFeatures}]");
         if (residual is { } r)
             Shapes.Require(r, (long)rows * outFeatures, nameof(residual), $"[{rows}, {outFeatures}]");
-        if (rows == 0)
-            return;
-
-        Activations.Check(activation);
-        var t = Tiling;
-        var config = new KernelConfig(
-            new Index2D(KernelLimits.Groups(outFeatures, t.TileN), KernelLimits.Groups(rows, t.TileM)),
-            new Index2D(t.ThreadsX, t.ThreadsY));
-        // Without a residual the kernel never reads that argument; y stands in so that no view is null.
-        var shape = new Int8LinearShape(rows, outFeatures, words, t.TileK, activation, residual is null ? 0 : 1);
-        _kernel(stream, config, xq, xScale, wq, wScale, bias, residual ?? y, y, shape);
+        return words;
     }
 
     /// <summary>The scalar arguments; <see cref="Words"/> is K in packed words and <see cref="TileK"/> counts words too.</summary>

@@ -27,7 +27,7 @@ public class DeviceTestConventionTests
 
         // The traits are read as intended: the known device classes are all found, and their tests with them.
         foreach (var known in new[] { "OpenClSmokeTests", "OpenClKernelTests", "CliOpenClTests", "CudaKernelTests", "MiniLmCudaParityTests",
-                     "OpenClInt8KernelTests", "CudaInt8KernelTests" })
+                     "OpenClInt8KernelTests", "CudaInt8KernelTests", "CudaTensorCoreKernelTests" })
             Assert.Contains(deviceClasses, t => t.Name == known);
         Assert.Contains(methods, x => x.Class.Name == "MiniLmCudaParityTests" && x.Method.Name == "LastHiddenStateMatchesOnnxRuntimeOnAPackedBatch");
         Assert.Empty(plain);
