@@ -8,10 +8,11 @@ namespace Bert.Gpu.Kernels.Gemm;
 
 /// <summary>
 /// <c>Y = act(X·Wᵀ + b) (+ residual)</c> on tensor cores: X <c>[M, K]</c> and W <c>[N, K]</c> (PyTorch's Linear layout) in
-/// fp16, accumulated in fp32 by <c>mma.sync.m16n8k16</c>, the epilogue (bias, activation, residual) in fp32, Y written as
-/// fp16 and, when asked, as fp32 too (what LayerNorm's statistics want). fp16 values are 16-bit patterns
-/// (<see cref="HalfBits"/>) in <see cref="ushort"/> views: rows of Y and of the residual start mid-word whenever N is
-/// odd, which packed pairs could not address, and PoCL has no <c>cl_khr_fp16</c> for a real half type.
+/// fp16, accumulated in fp32 by <c>mma.sync.m16n8k16</c>, the epilogue (bias, activation, an fp32 residual) in fp32, Y
+/// written as fp16 (the next GEMM's or the attention's input), as fp32 (the residual stream LayerNorm takes its
+/// statistics over, kept in fp32 so that twelve layers of residual sums do not each round to 11 bits), or both. fp16
+/// values are 16-bit patterns (<see cref="HalfBits"/>) in <see cref="ushort"/> views: rows of Y start mid-word whenever
+/// N is odd, which packed pairs could not address, and PoCL has no <c>cl_khr_fp16</c> for a real half type.
 /// </summary>
 /// <remarks>
 /// On CUDA each group stages K steps of 32 through <c>cp.async</c> into two shared buffers (the next step's copies fly
@@ -26,7 +27,7 @@ namespace Bert.Gpu.Kernels.Gemm;
 public sealed class HalfLinearKernel
 {
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>,
-        ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, HalfLinearShape> _kernel;
+        ArrayView<float>, ArrayView<ushort>, ArrayView<float>, HalfLinearShape> _kernel;
 
     private readonly Accelerator _accelerator;
 
@@ -38,7 +39,7 @@ public sealed class HalfLinearKernel
         TensorCoreLaunch.Check(accelerator, nameof(HalfLinearKernel), tiling);
         Tiling = tiling;
         _accelerator = accelerator;
-        _kernel = accelerator.LoadKernel<ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>,
+        _kernel = accelerator.LoadKernel<ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>,
             ArrayView<float>, HalfLinearShape>(Kernel);
     }
 
@@ -54,12 +55,14 @@ public sealed class HalfLinearKernel
     /// <param name="outFeatures">N.</param>
     /// <param name="inFeatures">K: a positive multiple of 8.</param>
     /// <param name="activation">Applied after the bias, in fp32: an <see cref="Activations"/> code.</param>
-    /// <param name="residual">Added last, <c>[rows, outFeatures]</c> fp16 bits; null for none. May be <paramref name="y"/> itself.</param>
-    /// <param name="y">Output <c>[rows, outFeatures]</c>, fp16 bits (rounded to nearest even); must not overlap <paramref name="x"/>.</param>
-    /// <param name="yFloat">The same output before rounding to fp16, <c>[rows, outFeatures]</c> fp32; null for none.</param>
+    /// <param name="residual">Added last, <c>[rows, outFeatures]</c> fp32; null for none. May be <paramref name="yFloat"/> itself.</param>
+    /// <param name="y">Output <c>[rows, outFeatures]</c>, fp16 bits (rounded to nearest even), or null; must not overlap <paramref name="x"/>.</param>
+    /// <param name="yFloat">The same output before rounding to fp16, <c>[rows, outFeatures]</c> fp32, or null; one of the two outputs must be given.</param>
     public void Launch(AcceleratorStream stream, ArrayView<ushort> x, int rows, ArrayView<ushort> weight, ArrayView<float>? bias,
-        int outFeatures, int inFeatures, int activation, ArrayView<ushort>? residual, ArrayView<ushort> y, ArrayView<float>? yFloat)
+        int outFeatures, int inFeatures, int activation, ArrayView<float>? residual, ArrayView<ushort>? y, ArrayView<float>? yFloat)
     {
+        if (y is null && yFloat is null)
+            throw new ArgumentException("Neither an fp16 output (y) nor an fp32 one (yFloat) was given; pass at least one.", nameof(y));
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
@@ -72,7 +75,8 @@ public sealed class HalfLinearKernel
         if (bias is { } b)
             Shapes.Require(b, outFeatures, nameof(bias), $"[{outFeatures}]");
         var output = $"[{rows}, {outFeatures}]";
-        Shapes.Require(y, (long)rows * outFeatures, nameof(y), output);
+        if (y is { } half)
+            Shapes.Require(half, (long)rows * outFeatures, nameof(y), output);
         if (residual is { } r)
             Shapes.Require(r, (long)rows * outFeatures, nameof(residual), output);
         if (yFloat is { } f)
@@ -83,9 +87,11 @@ public sealed class HalfLinearKernel
 
         var t = Tiling ?? TensorCoreTiling.For(_accelerator, rows, outFeatures);
         var shape = new HalfLinearShape(rows, outFeatures, inFeatures, t.WarpsN, activation, bias is null ? 0 : 1, residual is null ? 0 : 1,
-            yFloat is null ? 0 : 1, TensorCoreLaunch.GlobalAddress(_accelerator, x, nameof(x)), TensorCoreLaunch.GlobalAddress(_accelerator, weight, nameof(weight)));
-        // Views the kernel never reads (flags 0) stand in as y's own so that none is null.
-        _kernel(stream, TensorCoreLaunch.Config(t, rows, outFeatures), x, weight, bias ?? yFloat ?? default, residual ?? y, y, yFloat ?? bias ?? default, shape);
+            y is null ? 0 : 1, yFloat is null ? 0 : 1, TensorCoreLaunch.GlobalAddress(_accelerator, x, nameof(x)),
+            TensorCoreLaunch.GlobalAddress(_accelerator, weight, nameof(weight)));
+        // Views the kernel never touches (flags 0) stand in as other arguments' so that none is null.
+        _kernel(stream, TensorCoreLaunch.Config(t, rows, outFeatures), x, weight, bias ?? yFloat ?? default, residual ?? yFloat ?? default,
+            y ?? x, yFloat ?? bias ?? default, shape);
     }
 
     /// <summary>
@@ -93,9 +99,9 @@ public sealed class HalfLinearKernel
     /// optional views are real, and X's and W's device addresses for the CUDA path.
     /// </summary>
     internal readonly record struct HalfLinearShape(int M, int N, int K, int WarpsN, int Activation, int HasBias, int AddResidual,
-        int WriteFloat, ulong X, ulong W);
+        int WriteHalf, int WriteFloat, ulong X, ulong W);
 
-    private static void Kernel(ArrayView<ushort> x, ArrayView<ushort> w, ArrayView<float> bias, ArrayView<ushort> residual,
+    private static void Kernel(ArrayView<ushort> x, ArrayView<ushort> w, ArrayView<float> bias, ArrayView<float> residual,
         ArrayView<ushort> y, ArrayView<float> yFloat, HalfLinearShape s)
     {
         var t = new TensorTile(s.WarpsN);
@@ -169,7 +175,7 @@ public sealed class HalfLinearKernel
     /// The group's output block from the warps' staged accumulators: consecutive threads take consecutive columns
     /// (coalesced reads of bias and residual, writes of Y); bias, activation and residual in fp32, then rounded to fp16.
     /// </summary>
-    private static void Epilogue(TensorTile t, ArrayView<float> staging, ArrayView<float> bias, ArrayView<ushort> residual, ArrayView<ushort> y,
+    private static void Epilogue(TensorTile t, ArrayView<float> staging, ArrayView<float> bias, ArrayView<float> residual, ArrayView<ushort> y,
         ArrayView<float> yFloat, HalfLinearShape s)
     {
         for (var e = t.Tid; e < t.TileM * t.TileN; e += t.Threads)
@@ -182,8 +188,9 @@ public sealed class HalfLinearKernel
                 v += bias[o.Col];
             v = Activations.Apply(s.Activation, v);
             if (s.AddResidual != 0)
-                v += HalfBits.ToFloat(residual[o.Index]);
-            y[o.Index] = (ushort)HalfBits.FromFloat(v);
+                v += residual[o.Index];
+            if (s.WriteHalf != 0)
+                y[o.Index] = (ushort)HalfBits.FromFloat(v);
             if (s.WriteFloat != 0)
                 yFloat[o.Index] = v;
         }

@@ -32,7 +32,7 @@ internal static class TensorCoreChecks
         var x = RandomHalves(random, rows * k, 2f);
         var w = RandomHalves(random, n * k, 0.5f);
         var b = bias ? Reference.RandomVector(random, n) : null;
-        var r = residual ? RandomHalves(random, rows * n, 1f) : null;
+        var r = residual ? Reference.RandomVector(random, rows * n) : null;
         var (y, yFloat) = RunHalf(accelerator, stream, tiling, x, rows, w, b, n, k, activation, r, inPlace: false);
         Parallel.For(0, rows, i =>
         {
@@ -46,7 +46,7 @@ internal static class TensorCoreChecks
                     magnitude += Math.Abs(p);
                 }
                 var activated = Reference.Activate((Activation)activation, sum + (b?[j] ?? 0));
-                var expected = activated + (r is null ? 0 : HalfBits.ToFloat(r[i * n + j]));
+                var expected = activated + (r?[i * n + j] ?? 0);
                 var at = i * n + j;
                 var floatBound = 1.13 * k * Math.Pow(2, -24) * magnitude + 4e-7 * (1 + Math.Abs(activated) + Math.Abs(expected));
                 Assert.True(Math.Abs(yFloat[at] - expected) <= floatBound, $"({i}, {j}): fp32 {yFloat[at]} vs {expected} (bound {floatBound})");
@@ -58,23 +58,23 @@ internal static class TensorCoreChecks
     }
 
     /// <summary>
-    /// Runs <see cref="HalfLinearKernel"/> once; <paramref name="inPlace"/>: the residual's buffer is the output, and no
-    /// fp32 output (with no bias, no float view at all).
+    /// Runs <see cref="HalfLinearKernel"/> once; <paramref name="inPlace"/>: the residual's buffer is the fp32 output, and
+    /// no fp16 output.
     /// </summary>
     public static (ushort[] Y, float[] YFloat) RunHalf(Accelerator accelerator, AcceleratorStream stream, TensorCoreTiling? tiling, ushort[] x,
-        int rows, ushort[] w, float[]? b, int n, int k, int activation, ushort[]? r, bool inPlace)
+        int rows, ushort[] w, float[]? b, int n, int k, int activation, float[]? r, bool inPlace)
     {
         var kernel = new HalfLinearKernel(accelerator, tiling);
         using var dx = Upload(accelerator, x);
         using var dw = Upload(accelerator, w);
         using var db = Upload(accelerator, b ?? []);
         using var dr = Upload(accelerator, r ?? []);
-        using var dy = inPlace ? Upload(accelerator, r!) : accelerator.Allocate1D<ushort>(rows * n);
-        using var df = accelerator.Allocate1D<float>(rows * n);
+        using var dy = accelerator.Allocate1D<ushort>(rows * n);
+        using var df = inPlace ? Upload(accelerator, r!) : accelerator.Allocate1D<float>(rows * n);
         kernel.Launch(stream, dx.View, rows, dw.View, b is null ? null : db.View, n, k, activation,
-            r is null ? null : inPlace ? dy.View : dr.View, dy.View, inPlace ? null : df.View);
+            r is null ? null : inPlace ? df.View : dr.View, inPlace ? null : dy.View, df.View);
         stream.Synchronize();
-        return (dy.GetAsArray1D()[..(rows * n)], df.GetAsArray1D());
+        return (dy.GetAsArray1D(), df.GetAsArray1D()[..(rows * n)]);
     }
 
     /// <summary>
