@@ -70,8 +70,8 @@ internal static class OpProfile
             Time($"linear {weights.Format} {weights.OutFeatures}×{weights.InFeatures}{(activation == Activation.Gelu ? " +GELU" : "")}{(residual is null ? "" : " +residual")}",
                 () => inner.Linear(x, rows, weights, activation, residual, y));
 
-        public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context) =>
-            Time("attention", () => inner.Attention(batch, qkv, heads, headDim, context));
+        public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context, Precision precision = Precision.Fp32) =>
+            Time("attention", () => inner.Attention(batch, qkv, heads, headDim, context, precision));
 
         public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon) =>
             Time("LayerNorm", () => inner.LayerNorm(x, rows, width, gamma, beta, epsilon));

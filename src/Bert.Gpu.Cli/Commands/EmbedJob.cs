@@ -111,7 +111,8 @@ internal static class EmbedJob
                 _ = chunk.Tokens.Exception;
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        return new EmbedStats(embedded, tokens, seconds, seconds > 0 ? tokens / seconds : 0, embedder.DeviceName);
+        return new EmbedStats(embedded, tokens, seconds, seconds > 0 ? tokens / seconds : 0, embedder.DeviceName,
+            embedder.Precision.ToString().ToLowerInvariant());
     }
 
     /// <summary>Reads the texts the resumed partial output already covers, proving by their hash that they are the same; returns the input offset after them.</summary>

@@ -8,7 +8,8 @@ namespace Bert.Gpu.Cli.Commands;
 /// <param name="Seconds">The embedding phase (model load excluded).</param>
 /// <param name="TokensPerSecond">Tokens over seconds.</param>
 /// <param name="Device">What computed.</param>
-internal sealed record EmbedStats(long Texts, long Tokens, double Seconds, double TokensPerSecond, string Device)
+/// <param name="Precision">The linear layers' precision in force (<c>--precision</c> resolved by the device): fp32 or fp16.</param>
+internal sealed record EmbedStats(long Texts, long Tokens, double Seconds, double TokensPerSecond, string Device, string Precision)
 {
     public static readonly JsonSerializerOptions JsonOptions = new()
     {

@@ -26,6 +26,7 @@ public static class KernelCatalog
         new(typeof(Int8LinearKernel), SassExpectations.Scalar with { Dp4aPerStep = 16, StackBytes = 16 * sizeof(int) }),
         new(typeof(QuantizeRowsKernel), SassExpectations.Scalar),
         new(typeof(ToHalfKernel), SassExpectations.Scalar),
+        new(typeof(FromHalfKernel), SassExpectations.Scalar),
         // mma.sync m16n8k16 / m16n8k32 on ldmatrix fragments staged by cp.async; fragments and accumulators in named PTX registers.
         new(typeof(HalfLinearKernel), SassExpectations.Scalar with { TensorCore = TensorCoreInstruction.Hmma, Ldmatrix = true, CpAsync = true }),
         new(typeof(Int8TensorLinearKernel), SassExpectations.Scalar with { TensorCore = TensorCoreInstruction.Imma, Ldmatrix = true, CpAsync = true }),

@@ -49,9 +49,10 @@ public interface IComputeBackend : IDisposable
     /// <summary>
     /// Multi-head self-attention within each sequence of <paramref name="batch"/>. <paramref name="qkv"/> holds rows
     /// <c>[q | k | v]</c> of width <c>3·heads·headDim</c>; <paramref name="context"/> gets <c>softmax(q·kᵀ/√d)·v</c>,
-    /// heads side by side, width <c>heads·headDim</c>.
+    /// heads side by side, width <c>heads·headDim</c>. With <see cref="Precision.Fp16"/> (only where
+    /// <see cref="Supports"/> admits <see cref="LinearFormat.Fp16"/>) a backend may run it on fp16 inputs with fp32 softmax.
     /// </summary>
-    void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context);
+    void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context, Precision precision = Precision.Fp32);
 
     /// <summary>In-place LayerNorm of each row of <paramref name="x"/> <c>[rows, width]</c>.</summary>
     void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon);

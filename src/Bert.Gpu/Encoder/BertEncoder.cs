@@ -115,7 +115,7 @@ public sealed class BertEncoder : IDisposable
             var layer = _layers[i];
             Observe(i, LinearUnit.Qkv, w.Hidden, tokens, c.HiddenSize);
             _backend.Linear(w.Hidden, tokens, layer.Qkv, Activation.None, null, w.Qkv);
-            _backend.Attention(batch, w.Qkv, c.NumHeads, c.HeadDim, w.Context);
+            _backend.Attention(batch, w.Qkv, c.NumHeads, c.HeadDim, w.Context, Precision);
             if (clsOnly && step == _schedule.Length - 1)
                 return ClsRowsOfLastLayer(batch, layer);
             Observe(i, LinearUnit.AttentionOutput, w.Context, tokens, c.HiddenSize);

@@ -15,9 +15,19 @@ internal sealed class Workspace(IComputeBackend backend, BertConfig config) : ID
 
     /// <summary>
     /// Activation bytes per token of capacity: the buffers below, fp32, <c>4·(6·hidden + intermediate)</c> (MiniLM:
-    /// 15,360 B, so 126 MB for an 8,192-token batch). The one home of that formula: batch budgets and messages use it.
+    /// 15,360 B, so 126 MB for an 8,192-token batch); with <see cref="Precision.Fp16"/> also the fp16 scratch the backend
+    /// converts into, <c>2·(max(hidden, intermediate) + 3·hidden + hidden)</c> — a GEMM's input (K padded to 8), the
+    /// attention's Q, K, V and its context (MiniLM: 6,144 B more). The one home of that formula: batch budgets and
+    /// messages use it.
     /// </summary>
-    public static long BytesPerToken(BertConfig config) => 4L * (6 * config.HiddenSize + config.IntermediateSize);
+    public static long BytesPerToken(BertConfig config, Precision precision = Precision.Fp32)
+    {
+        var fp32 = 4L * (6 * config.HiddenSize + config.IntermediateSize);
+        if (precision != Precision.Fp16)
+            return fp32;
+        var widestInput = Fp16Linear.PaddedWidth(Math.Max(config.HiddenSize, config.IntermediateSize));
+        return fp32 + 2L * (widestInput + 4 * config.HiddenSize);
+    }
 
     /// <summary>Layer input and output <c>[tokens, hidden]</c>.</summary>
     public IDeviceBuffer Hidden => _buffers[0];

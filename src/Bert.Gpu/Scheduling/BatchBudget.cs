@@ -16,14 +16,14 @@ internal static class BatchBudget
 
     /// <summary>
     /// For an ILGPU device: half of its free memory (after the weights are uploaded) over the activation bytes of one
-    /// token (<see cref="Workspace.BytesPerToken"/>), leaving the other half to the driver and the ids of the next staged
-    /// batch. Never below one whole sequence.
+    /// token (<see cref="Workspace.BytesPerToken"/> in <paramref name="precision"/>), leaving the other half to the driver
+    /// and the ids of the next staged batch. Never below one whole sequence.
     /// </summary>
-    public static int For(IComputeBackend backend, BertConfig config, int maxLength)
+    public static int For(IComputeBackend backend, BertConfig config, int maxLength, Precision precision)
     {
         if (backend is not IlgpuBackend device)
             return Math.Max(HostTokens, maxLength);
-        var bytesPerToken = Workspace.BytesPerToken(config);
+        var bytesPerToken = Workspace.BytesPerToken(config, precision);
         var tokens = (device.DeviceMemoryBytes - device.AllocatedBytes) / 2 / bytesPerToken;
         return (int)Math.Clamp(tokens, maxLength, DeviceCeiling);
     }

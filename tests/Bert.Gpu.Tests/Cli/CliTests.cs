@@ -58,6 +58,7 @@ public sealed class CliTests(MiniLmFixture fixture) : IClassFixture<MiniLmFixtur
         Assert.Equal(texts.Sum(t => t.Ids.Length), stats.RootElement.GetProperty("tokens").GetInt64());
         Assert.True(stats.RootElement.GetProperty("tokens_per_second").GetDouble() > 0);
         Assert.StartsWith("host", stats.RootElement.GetProperty("device").GetString());
+        Assert.Equal("fp32", stats.RootElement.GetProperty("precision").GetString()); // auto on the host
         Assert.True(stats.RootElement.GetProperty("seconds").GetDouble() > 0);
     }
 

@@ -114,8 +114,8 @@ internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBacke
         Interlocked.Add(ref _linearRows, rows);
         inner.Linear(x, rows, weights, activation, residual, y);
     }
-    public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context) =>
-        inner.Attention(batch, qkv, heads, headDim, context);
+    public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context, Precision precision = Precision.Fp32) =>
+        inner.Attention(batch, qkv, heads, headDim, context, precision);
     public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon) =>
         inner.LayerNorm(x, rows, width, gamma, beta, epsilon);
     public void Pool(DeviceBatch batch, IDeviceBuffer hidden, int width, PoolingMode mode, IDeviceBuffer output) =>

@@ -116,7 +116,8 @@ public sealed class HostBackend : IComputeBackend
     }
 
     /// <inheritdoc />
-    public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context) =>
+    /// <remarks>fp32 whatever <paramref name="precision"/> says: the host has no fp16 path (<see cref="Supports"/>), so an encoder never asks it for one.</remarks>
+    public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context, Precision precision = Precision.Fp32) =>
         HostAttention.Run(HostBuffer<float>.Of(qkv), HostBuffer<int>.Of(batch.SeqStarts), batch.Sequences,
             batch.MaxSequenceLength, heads, headDim, HostBuffer<float>.Of(context), _threads);
 

@@ -1,4 +1,5 @@
 using Bert.Gpu.Kernels.Attention;
+using Bert.Gpu.Kernels.Conversion;
 using Bert.Gpu.Kernels.Gemm;
 using Bert.Gpu.Kernels.Normalization;
 using Bert.Gpu.Kernels.Pooling;
@@ -29,8 +30,10 @@ public sealed class IlgpuBackend : IComputeBackend
     private readonly EmbedLayerNormKernel _embed;
     private readonly PoolKernel _pool;
     private readonly L2NormalizeKernel _l2;
+    private readonly Lazy<HalfKernels> _half;
     private IlgpuBuffer<int>? _int8Codes;
     private IlgpuBuffer<float>? _int8Scales;
+    private IlgpuBuffer<ushort>? _halfInput, _halfQkv, _halfContext;
 
     /// <summary>
     /// Runs on <paramref name="accelerator"/>, which the caller keeps owning. Its context must have been built with
@@ -63,6 +66,7 @@ public sealed class IlgpuBackend : IComputeBackend
         _embed = new EmbedLayerNormKernel(accelerator);
         _pool = new PoolKernel(accelerator);
         _l2 = new L2NormalizeKernel(accelerator);
+        _half = new Lazy<HalfKernels>(() => new HalfKernels(accelerator), LazyThreadSafetyMode.ExecutionAndPublication);
         DeviceName = $"{accelerator.AcceleratorType} {accelerator.Name} ({accelerator.MemorySize >> 20} MiB){note}";
     }
 
@@ -98,7 +102,13 @@ public sealed class IlgpuBackend : IComputeBackend
     }
 
     /// <inheritdoc />
-    public bool Supports(LinearFormat format) => format is LinearFormat.Fp32 or LinearFormat.Int8;
+    /// <remarks>
+    /// fp16 on CUDA devices of compute capability 8.0 or later (mma.sync m16n8k16 and cp.async need sm_80) on tensor
+    /// cores, and on OpenCL and the CPU emulator through the managed twin of the same fragments (exact but slow: each
+    /// emulated mma costs two barriers — for checking, not for speed; <see cref="AutoPrecision"/> never picks it).
+    /// </remarks>
+    public bool Supports(LinearFormat format) =>
+        format is LinearFormat.Fp32 or LinearFormat.Int8 || (format == LinearFormat.Fp16 && _accelerator is not ILGPU.Runtime.Cuda.CudaAccelerator { Architecture.Major: < 8 });
 
     /// <inheritdoc />
     /// <remarks>fp16 on CUDA devices of compute capability 8.0 or later (tensor cores with mma.sync m16n8k16), when this backend has the path.</remarks>
@@ -110,6 +120,7 @@ public sealed class IlgpuBackend : IComputeBackend
     {
         Fp32Linear fp32 => new IlgpuLinearWeights(_memory, Copy, fp32),
         Int8Linear int8 => new IlgpuInt8LinearWeights(_memory, Copy, Copy, int8),
+        Fp16Linear fp16 when Supports(LinearFormat.Fp16) => new IlgpuHalfLinearWeights(_memory, Copy, Copy, fp16),
         _ => throw new NotSupportedException($"{DeviceName} has no {layer.Format} linear layers."),
     };
 
@@ -152,6 +163,13 @@ public sealed class IlgpuBackend : IComputeBackend
                 _int8Linear.Launch(_stream, codes, scales, rows, w.Words.View, w.Scales.View, w.Bias.View, w.OutFeatures,
                     w.InFeatures, code, residualView, Float(y, nameof(y)).View);
                 return;
+            case IlgpuHalfLinearWeights w when ReferenceEquals(w.Weight.Owner, _memory):
+                // The input goes to fp16 (zero-padded to the weight's K); the output and the residual stay fp32.
+                var halves = HalfScratch(ref _halfInput, (long)rows * w.PaddedInFeatures);
+                _half.Value.ToHalf.Launch(_stream, Float(x, nameof(x)).View, rows, w.InFeatures, w.PaddedInFeatures, halves);
+                _half.Value.Linear.Launch(_stream, halves, rows, w.Weight.View, w.Bias.View, w.OutFeatures, w.PaddedInFeatures, code,
+                    residualView, null, Float(y, nameof(y)).View);
+                return;
             default:
                 throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));
         }
@@ -179,10 +197,43 @@ public sealed class IlgpuBackend : IComputeBackend
         return (_int8Codes.View.SubView(0, codes), _int8Scales.View.SubView(0, rows));
     }
 
+    /// <summary>
+    /// Scratch of fp16 bits, at least <paramref name="length"/> long: grown, never shrunk. What the fp16 path holds besides
+    /// the fp32 workspace is counted per token in <see cref="Encoder.Workspace.BytesPerToken"/>.
+    /// </summary>
+    private ArrayView<ushort> HalfScratch(ref IlgpuBuffer<ushort>? buffer, long length)
+    {
+        if (buffer is null || buffer.Length < length)
+        {
+            buffer?.Dispose();
+            buffer = _memory.Allocate<ushort>(checked((int)Math.Max(length, 1)));
+        }
+        return buffer.View.SubView(0, length);
+    }
+
     /// <inheritdoc />
-    public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context) =>
-        _attention.Launch(_stream, Float(qkv, nameof(qkv)).View, Int(batch.SeqStarts, nameof(batch)).View, batch.Sequences,
-            batch.TotalTokens, batch.MaxSequenceLength, heads, headDim, Float(context, nameof(context)).View);
+    /// <remarks>
+    /// With <see cref="Precision.Fp16"/> and head dim 32 or 64 (MiniLM, BERT-base): Q, K, V to fp16, the tensor-core
+    /// <see cref="FlashAttentionKernel"/> (fp32 softmax, no <c>[B, H, S, S]</c> buffer), the context back to fp32. Other
+    /// head dims run the fp32 kernel.
+    /// </remarks>
+    public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context, Precision precision = Precision.Fp32)
+    {
+        var seqStarts = Int(batch.SeqStarts, nameof(batch)).View;
+        if (precision != Precision.Fp16 || !FlashAttentionTiling.Supports(headDim))
+        {
+            _attention.Launch(_stream, Float(qkv, nameof(qkv)).View, seqStarts, batch.Sequences, batch.TotalTokens, batch.MaxSequenceLength,
+                heads, headDim, Float(context, nameof(context)).View);
+            return;
+        }
+        var width = 3 * heads * headDim;
+        var qkvHalves = HalfScratch(ref _halfQkv, (long)batch.TotalTokens * width);
+        var contextHalves = HalfScratch(ref _halfContext, (long)batch.TotalTokens * heads * headDim);
+        var kernels = _half.Value;
+        kernels.ToHalf.Launch(_stream, Float(qkv, nameof(qkv)).View, batch.TotalTokens, width, width, qkvHalves);
+        kernels.Attention.Launch(_stream, qkvHalves, seqStarts, batch.Sequences, batch.TotalTokens, batch.MaxSequenceLength, heads, headDim, contextHalves);
+        kernels.FromHalf.Launch(_stream, contextHalves, contextHalves.Length, Float(context, nameof(context)).View);
+    }
 
     /// <inheritdoc />
     public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon) =>
@@ -206,6 +257,21 @@ public sealed class IlgpuBackend : IComputeBackend
     /// <inheritdoc />
     public void L2Normalize(IDeviceBuffer x, int rows, int width) => _l2.Launch(_stream, Float(x, nameof(x)).View, rows, width);
 
+    /// <summary>
+    /// The fp16 path's kernels, compiled on first use: an fp32 run never pays for them (on the CPU emulator the
+    /// tensor-core GEMM and attention take seconds to compile), and a device without the path never builds them.
+    /// </summary>
+    private sealed class HalfKernels(Accelerator accelerator)
+    {
+        public ToHalfKernel ToHalf { get; } = new(accelerator);
+
+        public FromHalfKernel FromHalf { get; } = new(accelerator);
+
+        public HalfLinearKernel Linear { get; } = new(accelerator);
+
+        public FlashAttentionKernel Attention { get; } = new(accelerator);
+    }
+
     private IlgpuBuffer<float> Float(IDeviceBuffer buffer, string parameter) => IlgpuBuffer<float>.Of(buffer, _memory, parameter);
 
     private IlgpuBuffer<int> Int(IDeviceBuffer buffer, string parameter) => IlgpuBuffer<int>.Of(buffer, _memory, parameter);
@@ -225,6 +291,9 @@ public sealed class IlgpuBackend : IComputeBackend
         _stream.Synchronize();
         _int8Codes?.Dispose();
         _int8Scales?.Dispose();
+        _halfInput?.Dispose();
+        _halfQkv?.Dispose();
+        _halfContext?.Dispose();
         _memory.Dispose();
         _stream.Dispose();
         if (_ownsAccelerator)

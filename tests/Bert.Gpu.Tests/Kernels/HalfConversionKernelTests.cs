@@ -2,10 +2,10 @@ using Bert.Gpu.Kernels.Conversion;
 
 namespace Bert.Gpu.Tests.Kernels;
 
-/// <summary><see cref="ToHalfKernel"/> on the CPU accelerator against .NET's own fp32 → <see cref="Half"/> rounding.</summary>
+/// <summary><see cref="ToHalfKernel"/> and <see cref="FromHalfKernel"/> on the CPU accelerator against .NET's own <see cref="Half"/> conversions.</summary>
 [Trait("Category", "Kernels")]
 [Collection(CpuAcceleratorCollection.Name)]
-public class ToHalfKernelTests(CpuAccelerator cpu)
+public class HalfConversionKernelTests(CpuAccelerator cpu)
 {
     [Theory]
     [InlineData(3, 13, 16)]
@@ -30,5 +30,22 @@ public class ToHalfKernelTests(CpuAccelerator cpu)
                 Assert.True(expected == y[r * padded + c], $"[{r}, {c}]: 0x{y[r * padded + c]:X4}, not 0x{expected:X4}");
             }
         Assert.Equal((ushort)0x7C00, y[0]);
+    }
+
+    [Fact]
+    public void EveryHalfComesBackAsDotNetsFloat()
+    {
+        var halves = Enumerable.Range(0, 0x10000).Select(b => (ushort)b).ToArray();
+        using var input = cpu.Upload(halves);
+        using var output = cpu.Accelerator.Allocate1D<float>(halves.Length);
+
+        new FromHalfKernel(cpu.Accelerator).Launch(cpu.Stream, input.View, halves.Length, output.View);
+
+        var y = cpu.Download(output, halves.Length);
+        for (var b = 0; b < halves.Length; b++)
+        {
+            var expected = (float)BitConverter.UInt16BitsToHalf(halves[b]);
+            Assert.True(float.IsNaN(expected) ? float.IsNaN(y[b]) : BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(y[b]), $"0x{b:X4}: {y[b]}, not {expected}");
+        }
     }
 }

@@ -1,0 +1,50 @@
+using Bert.Gpu.Kernels.TensorCores;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Bert.Gpu.Kernels.Conversion;
+
+/// <summary>
+/// <c>y[i] = fp32(x[i])</c> for <c>count</c> fp16 bit patterns: exact (every fp16 is a float), by
+/// <see cref="HalfBits.ToFloat"/> on every backend. Brings a tensor-core kernel's fp16 output (the attention context)
+/// back to the fp32 buffers the rest of the encoder reads.
+/// </summary>
+public sealed class FromHalfKernel
+{
+    /// <summary>Threads per group; the grid strides over the elements (as <see cref="ToHalfKernel"/>).</summary>
+    private const int GroupSize = 256;
+
+    /// <summary>Most groups launched: enough to fill any GPU (132 SMs × 16), few enough that each thread does several elements.</summary>
+    private const int MaxGroups = 2048;
+
+    private readonly Accelerator _accelerator;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<float>, long> _kernel;
+
+    /// <summary>Compiles the kernel for <paramref name="accelerator"/>.</summary>
+    public FromHalfKernel(Accelerator accelerator)
+    {
+        _accelerator = accelerator;
+        _kernel = accelerator.LoadKernel<ArrayView<ushort>, ArrayView<float>, long>(Kernel);
+    }
+
+    /// <summary>Queues the conversion of the first <paramref name="count"/> values of <paramref name="x"/> into <paramref name="y"/>.</summary>
+    public void Launch(AcceleratorStream stream, ArrayView<ushort> x, long count, ArrayView<float> y)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Shapes.Require(x, count, nameof(x), $"[{count}]");
+        Shapes.Require(y, count, nameof(y), $"[{count}]");
+        if (count == 0)
+            return;
+        var threads = System.Math.Min(GroupSize, _accelerator.MaxNumThreadsPerGroup);
+        var groups = (int)System.Math.Min(MaxGroups, (count + threads - 1) / threads);
+        _kernel(stream, new KernelConfig(groups, threads), x, y, count);
+    }
+
+    private static void Kernel(ArrayView<ushort> x, ArrayView<float> y, long count)
+    {
+        var stride = (long)Grid.DimX * Group.DimX;
+        for (var i = (long)Grid.IdxX * Group.DimX + Group.IdxX; i < count; i += stride)
+            y[i] = HalfBits.ToFloat(x[i]);
+    }
+}
