@@ -31,6 +31,7 @@ public sealed class IlgpuBackend : IComputeBackend
     private readonly PoolKernel _pool;
     private readonly L2NormalizeKernel _l2;
     private readonly Lazy<HalfKernels> _half;
+    private readonly Lazy<Int8TensorLinearKernel> _int8Tensor;
     private IlgpuBuffer<int>? _int8Codes;
     private IlgpuBuffer<float>? _int8Scales;
     private IlgpuBuffer<ushort>? _halfInput, _halfQkv, _halfContext;
@@ -67,6 +68,7 @@ public sealed class IlgpuBackend : IComputeBackend
         _pool = new PoolKernel(accelerator);
         _l2 = new L2NormalizeKernel(accelerator);
         _half = new Lazy<HalfKernels>(() => new HalfKernels(accelerator), LazyThreadSafetyMode.ExecutionAndPublication);
+        _int8Tensor = new Lazy<Int8TensorLinearKernel>(() => new Int8TensorLinearKernel(accelerator), LazyThreadSafetyMode.ExecutionAndPublication);
         DeviceName = $"{accelerator.AcceleratorType} {accelerator.Name} ({accelerator.MemorySize >> 20} MiB){note}";
     }
 
@@ -160,8 +162,12 @@ public sealed class IlgpuBackend : IComputeBackend
             case IlgpuInt8LinearWeights w when ReferenceEquals(w.Words.Owner, _memory):
                 var (codes, scales) = Int8Scratch(rows, Int8Packing.Words(w.InFeatures));
                 _quantize.Launch(_stream, Float(x, nameof(x)).View, rows, w.InFeatures, codes, scales, w.Activations.StaticScale);
-                _int8Linear.Launch(_stream, codes, scales, rows, w.Words.View, w.Scales.View, w.Bias.View, w.OutFeatures,
-                    w.InFeatures, code, residualView, Float(y, nameof(y)).View);
+                if (UsesInt8TensorCores(rows, w.InFeatures))
+                    _int8Tensor.Value.Launch(_stream, codes, scales, rows, w.Words.View, w.Scales.View, w.Bias.View, w.OutFeatures,
+                        w.InFeatures, code, residualView, Float(y, nameof(y)).View);
+                else
+                    _int8Linear.Launch(_stream, codes, scales, rows, w.Words.View, w.Scales.View, w.Bias.View, w.OutFeatures,
+                        w.InFeatures, code, residualView, Float(y, nameof(y)).View);
                 return;
             case IlgpuHalfLinearWeights w when ReferenceEquals(w.Weight.Owner, _memory):
                 // The input goes to fp16 (zero-padded to the weight's K); the output and the residual stay fp32.
@@ -174,6 +180,17 @@ public sealed class IlgpuBackend : IComputeBackend
                 throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));
         }
     }
+
+    /// <summary>
+    /// Whether an int8 layer runs on tensor cores (<see cref="Int8TensorLinearKernel"/>, mma.m16n8k32) rather than dp4a:
+    /// on CUDA sm ≥ 80, when K packs to whole 16-byte rows (a multiple of 16 int8 — every BERT width is) and the batch
+    /// has at least one mma's 16 rows; below that the dp4a kernel's 64×64 tiles waste less. Both accumulate exactly in
+    /// integers and share the epilogue's expression, so the choice should never change a row: bit for bit on the CPU
+    /// emulator (Int8TensorLinearKernelTests), on a GPU checked by CudaTensorCoreKernelTests (not run yet). Elsewhere the
+    /// dp4a kernel runs: the tensor-core kernel's managed twin would only be slower.
+    /// </summary>
+    private bool UsesInt8TensorCores(int rows, int inFeatures) =>
+        rows >= 16 && Int8Packing.Words(inFeatures) % 4 == 0 && _accelerator is ILGPU.Runtime.Cuda.CudaAccelerator { Architecture.Major: >= 8 };
 
     /// <summary>
     /// The quantized input of an int8 layer, <c>[rows, words]</c>, and its row scales: grown when a larger batch or wider
