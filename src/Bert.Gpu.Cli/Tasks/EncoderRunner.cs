@@ -12,13 +12,22 @@ internal class EncoderRunner : IDisposable
     private readonly IComputeBackend _backend;
 
     /// <summary>Runs <paramref name="model"/> on <paramref name="backend"/> (owned from here on).</summary>
-    protected EncoderRunner(BertModel model, IComputeBackend backend, int maxLength, string modelHash)
+    /// <exception cref="CliException"><paramref name="precision"/> is fp16 and the backend has no fp16 path.</exception>
+    protected EncoderRunner(BertModel model, IComputeBackend backend, int maxLength, string modelHash, Precision precision)
     {
         Model = model;
         ModelHash = modelHash;
         MaxLength = maxLength;
         _backend = backend;
-        Encoder = new BertEncoder(model, backend);
+        try
+        {
+            Encoder = new BertEncoder(model, backend, precision);
+        }
+        catch (NotSupportedException e)
+        {
+            backend.Dispose();
+            throw new CliException($"--precision {precision.ToString().ToLowerInvariant()}: {e.Message}", e);
+        }
     }
 
     /// <summary>The model.</summary>
@@ -33,6 +42,9 @@ internal class EncoderRunner : IDisposable
     /// <summary>The model's tokenizer.</summary>
     public ITokenizer Tokenizer => Model.Tokenizer;
 
+    /// <summary>The precision in force (<c>--precision</c> resolved by the device), lower case: part of a job's identity.</summary>
+    public string Precision => Encoder.Precision.ToString().ToLowerInvariant();
+
     /// <summary>The device the encoder runs on, for the summary line.</summary>
     public string DeviceName => _backend.DeviceName;
 
@@ -40,10 +52,10 @@ internal class EncoderRunner : IDisposable
     protected BertEncoder Encoder { get; }
 
     /// <summary>Loads <paramref name="modelSpec"/> (a built-in name or a folder) on <paramref name="device"/>, encoder only.</summary>
-    public static EncoderRunner Load(string modelSpec, string device, int threads, int? maxLength)
+    public static EncoderRunner Load(string modelSpec, string device, int threads, int? maxLength, Precision precision)
     {
         var model = ModelLoader.Load(modelSpec);
-        return new EncoderRunner(model, BackendFactory.Create(device, threads), CheckedMaxLength(model, maxLength, pairs: false), model.ContentHash);
+        return new EncoderRunner(model, BackendFactory.Create(device, threads), CheckedMaxLength(model, maxLength, pairs: false), model.ContentHash, precision);
     }
 
     /// <summary>The max length in force (<c>--max-length</c> or the model's), checked to leave room for text after the special tokens.</summary>

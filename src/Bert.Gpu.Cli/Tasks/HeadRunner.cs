@@ -10,8 +10,8 @@ namespace Bert.Gpu.Cli.Tasks;
 /// <summary>A checkpoint's task head on one backend: tokenized sequences in, one batch per call, logits out.</summary>
 internal sealed class HeadRunner : EncoderRunner
 {
-    private HeadRunner(BertModel model, TaskHead head, IComputeBackend backend, int maxLength)
-        : base(model, backend, maxLength, Fingerprint(model, head)) => Head = head;
+    private HeadRunner(BertModel model, TaskHead head, IComputeBackend backend, int maxLength, Precision precision)
+        : base(model, backend, maxLength, Fingerprint(model, head), precision) => Head = head;
 
     /// <summary>The head in use.</summary>
     public TaskHead Head { get; }
@@ -23,7 +23,7 @@ internal sealed class HeadRunner : EncoderRunner
     /// <param name="command">The command, for messages.</param>
     /// <param name="pairs">Whether the inputs are pairs of texts (more special tokens).</param>
     /// <exception cref="CliException">The checkpoint has another head, or none.</exception>
-    public static HeadRunner Load(string command, HeadKind kind, bool pairs, string modelSpec, string device, int threads, int? maxLength)
+    public static HeadRunner Load(string command, HeadKind kind, bool pairs, string modelSpec, string device, int threads, int? maxLength, Precision precision)
     {
         var model = ModelLoader.Load(modelSpec);
         var own = model.Heads.Kind;
@@ -31,7 +31,7 @@ internal sealed class HeadRunner : EncoderRunner
             throw new CliException($"--model {modelSpec}: {command} needs a {Describe(kind)} checkpoint, but its config.json's architectures says {model.Heads.Architecture ?? "nothing (an encoder only)"}; choose a checkpoint with that head.");
         var head = model.Head(kind);
         var length = CheckedMaxLength(model, maxLength, pairs);
-        return new HeadRunner(model, head, BackendFactory.Create(device, threads), length);
+        return new HeadRunner(model, head, BackendFactory.Create(device, threads), length, precision);
     }
 
     /// <summary>The logits of <paramref name="sequences"/>: one row per sequence or per token (see <see cref="TaskHead.PerSequence"/>), with the batch they were packed in.</summary>

@@ -18,6 +18,7 @@ internal sealed class TaskOptions
     private readonly Option<int> _threads = OptionParsers.Int("--threads", "Host threads (0 = all cores).", 0, min: 0, max: 4096);
     private readonly Option<int?> _maxLength = CommonOptions.MaxLength();
     private readonly Option<bool> _overwrite = CommonOptions.Overwrite();
+    private readonly Option<Backends.Precision> _precision = CommonOptions.Precision();
     private readonly Option<bool> _resume = new("--resume")
     {
         Description = "Continue an interrupted or failed job from the lines its partial output holds (verified: same model, options and input).",
@@ -30,18 +31,19 @@ internal sealed class TaskOptions
     /// <summary>Adds the options to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _model, _output, _device, _threads, _maxLength, _overwrite, _resume })
+        foreach (var option in new Option[] { _model, _output, _device, _threads, _maxLength, _overwrite, _resume, _precision })
             command.Options.Add(option);
     }
 
     /// <summary>The values of one run.</summary>
     public TaskSettings Read(ParseResult result) => new(
         result.GetRequiredValue(_model), result.GetRequiredValue(_output), result.GetRequiredValue(_device),
-        result.GetValue(_threads), result.GetValue(_maxLength), result.GetValue(_overwrite), result.GetValue(_resume));
+        result.GetValue(_threads), result.GetValue(_maxLength), result.GetValue(_overwrite), result.GetValue(_resume), result.GetValue(_precision));
 }
 
 /// <summary>The common options of one task run.</summary>
-internal sealed record TaskSettings(string Model, string Output, string Device, int Threads, int? MaxLength, bool Overwrite, bool Resume)
+internal sealed record TaskSettings(string Model, string Output, string Device, int Threads, int? MaxLength, bool Overwrite, bool Resume,
+    Backends.Precision Precision = Backends.Precision.Auto)
 {
     /// <summary>
     /// Checks the output against <paramref name="source"/> before the slow part (a <c>.jsonl</c> name, the overwrite
@@ -50,14 +52,14 @@ internal sealed record TaskSettings(string Model, string Output, string Device, 
     public HeadRunner Prepare(string command, TaskSource source, HeadKind kind, bool pairs)
     {
         CheckOutput(command, source);
-        return HeadRunner.Load(command, kind, pairs, Model, Device, Threads, MaxLength);
+        return HeadRunner.Load(command, kind, pairs, Model, Device, Threads, MaxLength, Precision);
     }
 
     /// <summary>As <see cref="Prepare"/>, for a command that needs the encoder only (any checkpoint, built-in models too).</summary>
     public EncoderRunner PrepareEncoder(string command, TaskSource source)
     {
         CheckOutput(command, source);
-        return EncoderRunner.Load(Model, Device, Threads, MaxLength);
+        return EncoderRunner.Load(Model, Device, Threads, MaxLength, Precision);
     }
 
     private void CheckOutput(string command, TaskSource source)
@@ -72,5 +74,5 @@ internal sealed record TaskSettings(string Model, string Output, string Device, 
     /// names every other option that changes a line, so that <c>--resume</c> continues only the very same job.
     /// </summary>
     public JsonLinesOutput Open(string command, EncoderRunner runner, TaskSource source, string options) =>
-        new(Output, $"{command} model={runner.ModelHash} max_length={runner.MaxLength} input={source.Format} {options}", Resume);
+        new(Output, $"{command} model={runner.ModelHash} max_length={runner.MaxLength} precision={runner.Precision} input={source.Format} {options}", Resume);
 }
