@@ -86,7 +86,8 @@ internal static class CacheFile
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA quick_check(1)";
         var verdict = command.ExecuteScalar() as string;
-        return verdict == "ok" ? null : $"is damaged (quick_check: {verdict})";
+        // SQLite reports over several lines; a warning is one.
+        return verdict == "ok" ? null : $"is damaged (quick_check: {verdict?.ReplaceLineEndings(" ")})";
     }
 
     private static SqliteConnection Connect(string path) => new(new SqliteConnectionStringBuilder

@@ -73,8 +73,8 @@ internal sealed class EmbeddingCache : IDisposable
         lock (_gate)
         {
             var rows = new float[]?[keys.Count];
-            if (_connection is not null)
-                Guard("reading", () => Find(keys, rows));
+            if (_connection is not null && !Guard("reading", () => Find(keys, rows)))
+                Array.Clear(rows); // rows read before the failure passed their checks, but a failed lookup serves nothing
             var hits = rows.Count(r => r is not null);
             Counters.Count(hits, keys.Count - hits);
             return rows;
@@ -222,12 +222,14 @@ internal sealed class EmbeddingCache : IDisposable
     /// <summary>
     /// Runs <paramref name="operation"/>; a damaged file is rebuilt (once a run) and the operation given up; any other
     /// failure turns the cache off with one warning. Either way the caller computes what the cache did not give.
+    /// Returns whether the operation succeeded.
     /// </summary>
-    private void Guard(string doing, Action operation)
+    private bool Guard(string doing, Action operation)
     {
         try
         {
             operation();
+            return true;
         }
         catch (SqliteException e) when (CacheSchema.IsCorruption(e) && !_rebuilt)
         {
@@ -248,6 +250,7 @@ internal sealed class EmbeddingCache : IDisposable
         {
             TurnOff(doing, e);
         }
+        return false;
     }
 
     private void TurnOff(string doing, Exception e)
