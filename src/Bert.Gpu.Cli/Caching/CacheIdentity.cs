@@ -30,7 +30,9 @@ internal sealed record CacheIdentity(string ModelHash, int Width, string Pooling
 
     /// <summary>The rows of an embed job: its identity's row-deciding members, computed on <paramref name="device"/>.</summary>
     public static CacheIdentity For(JobIdentity job, string device) => new(job.ModelHash, job.Width, job.Pooling, job.Normalize,
-        job.MaxLength, job.LongText, job.Stride, job.Precision ?? "fp32", device, job.IdsField is not null);
+        job.MaxLength, job.LongText, job.Stride,
+        job.Precision ?? throw new ArgumentException("The job's precision must be resolved (only older manifests lack it).", nameof(job)),
+        device, job.IdsField is not null);
 
     /// <summary>The family of a backend from its device name: its first word, lower case (<c>host (2 threads, …)</c>: <c>host</c>).</summary>
     public static string DeviceFamily(string deviceName) =>

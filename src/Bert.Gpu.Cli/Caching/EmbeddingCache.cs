@@ -23,7 +23,7 @@ internal sealed class EmbeddingCache : IDisposable
     private SqliteConnection? _connection; // null: off for the rest of the run
     private bool _rebuilt;
 
-    private EmbeddingCache(string directory, CacheIdentity identity, long maxBytes, TextWriter warnings, SqliteConnection? connection)
+    private EmbeddingCache(string directory, CacheIdentity identity, long maxBytes, TextWriter warnings, SqliteConnection? connection, long bytes)
     {
         _directory = directory;
         _width = identity.Width;
@@ -31,8 +31,7 @@ internal sealed class EmbeddingCache : IDisposable
         _warnings = warnings;
         _connection = connection;
         Keys = new CacheKey(identity);
-        if (connection is not null)
-            Counters.Holding(Stored(connection, null));
+        Counters.Holding(bytes);
     }
 
     /// <summary>What this cache did since it was opened.</summary>
@@ -53,15 +52,19 @@ internal sealed class EmbeddingCache : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         SqliteConnection? connection = null;
+        var bytes = 0L;
         try
         {
             connection = CacheFile.Open(directory, warnings);
+            bytes = Stored(connection, null);
         }
         catch (Exception e) when (Degradable(e))
         {
+            connection?.Dispose();
+            connection = null;
             warnings.WriteLine($"warning: {System.IO.Path.Combine(directory, CacheFile.Name)}: cannot open the cache ({e.Message}); computing every row without it — fix the folder's permissions or space, or drop --cache");
         }
-        return new EmbeddingCache(directory, identity, maxBytes, warnings, connection);
+        return new EmbeddingCache(directory, identity, maxBytes, warnings, connection, bytes);
     }
 
     /// <summary>
@@ -139,7 +142,7 @@ internal sealed class EmbeddingCache : IDisposable
                 delete.Parameters[0].Value = key;
                 freed += Convert.ToInt64(delete.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
             }
-            Commit(connection, write, -freed);
+            EvictAndCommit(connection, write, -freed);
         }
     }
 
@@ -166,11 +169,11 @@ internal sealed class EmbeddingCache : IDisposable
                     added += keys[i].Length + values.Length;
             }
         }
-        Commit(connection, write, added);
+        EvictAndCommit(connection, write, added);
     }
 
     /// <summary>Adds <paramref name="change"/> to the stored bytes, evicts the least recently used rows while over the cap, commits.</summary>
-    private void Commit(SqliteConnection connection, SqliteTransaction write, long change)
+    private void EvictAndCommit(SqliteConnection connection, SqliteTransaction write, long change)
     {
         var bytes = Stored(connection, write) + change;
         var evicted = new List<long>();

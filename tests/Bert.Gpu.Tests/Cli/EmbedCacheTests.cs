@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Bert.Gpu.Model;
 using Bert.Gpu.Tests.Support;
+using Bert.Gpu.Weights;
 using Microsoft.Data.Sqlite;
 
 namespace Bert.Gpu.Tests.Cli;
@@ -232,6 +234,28 @@ public sealed class EmbedCacheTests : IDisposable
         await process.WaitForExitAsync(timeout.Token);
         await stdout;
         return (process.ExitCode, await stderr);
+    }
+
+    [Fact]
+    public void ANaNRowAmongCachedOnes_IsAnErrorNamingItsLine()
+    {
+        // As BadRowTests: "zebra"'s embedding row is 3e38, so the LayerNorm overflows on any text holding it.
+        var zebra = Array.IndexOf(BuiltInModels.ReadVocab("minilm"), "zebra");
+        FastModelDirectory.Write(_model, tweak: (tensor, values) =>
+        {
+            if (tensor == BertTensorNames.WordEmbeddings)
+                values.AsSpan(zebra * FastModelDirectory.Config.HiddenSize, FastModelDirectory.Config.HiddenSize).Fill(3e38f);
+        });
+        var lines = Texts(0, 20).ToList();
+        File.WriteAllLines(PathOf("even.txt"), lines.Where((_, i) => i % 2 == 0));
+        Embed("even.npy", "even.txt");
+        lines[14] = "a zebra"; // line 15, a miss after seven hits
+        File.WriteAllLines(PathOf("zebra.txt"), lines);
+
+        var run = CliRunner.Run([.. Args("zebra.npy", "zebra.txt"), "--cache", _cache]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"error: {PathOf("zebra.txt")}:15: the embedding of this text came out NaN or infinite", run.StandardError);
     }
 
     [Fact]
