@@ -48,6 +48,18 @@ internal static class CommonOptions
         "Linear layers in fp32, fp16 (fp16 weights and GEMM inputs, fp32 accumulation; where the device has the path) or auto (fp16 on CUDA GPUs of compute capability 8.0+, fp32 elsewhere).",
         Backends.Precision.Auto);
 
+    /// <summary><c>--cache DIR</c>: the embedding cache's folder (<see cref="Caching.EmbeddingCache"/>); absent = no cache.</summary>
+    public static Option<string?> Cache() => new("--cache")
+    {
+        Description = "Keep rows in DIR/embeddings.sqlite and take them from there when the same text comes again with the same model and options (docs/CACHE.md).",
+        HelpName = "DIR",
+    };
+
+    /// <summary><c>--cache-max-bytes N</c>: the cache's cap, past which the least recently used rows are evicted.</summary>
+    public static Option<long> CacheMaxBytes() => OptionParsers.Bytes("--cache-max-bytes",
+        "Cap of the --cache file's rows and keys, in bytes (or 512MiB, 4GiB…); the least recently used rows go first. Default 1GiB.",
+        Caching.EmbeddingCache.DefaultMaxBytes);
+
     public static int ResolveMaxLength(int? requested, BertModel model)
     {
         if (requested is null)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Bert.Gpu.Backends;
+using Bert.Gpu.Cli.Caching;
 using Bert.Gpu.Cli.Input;
 using Bert.Gpu.Cli.Jobs;
 using Bert.Gpu.Cli.Output;
@@ -18,7 +19,8 @@ internal static class EmbedCommand
     internal sealed record Settings(string Input, string Output, string Model, string Device, PoolingMode? Pooling,
         bool Normalize, int? MaxLength, string? StatsJson, int Threads, InputFormat InputFormat, string? TextField,
         string? TextColumn, bool Resume, bool Overwrite, int? MaxBatchTokens, int MaxBatchSize, LongTextMode LongText, int? Stride,
-        string? IdsField = null, Backends.Precision Precision = Backends.Precision.Auto);
+        string? IdsField = null, Backends.Precision Precision = Backends.Precision.Auto, string? Cache = null,
+        long CacheMaxBytes = EmbeddingCache.DefaultMaxBytes);
 
     public static Command Create()
     {
@@ -50,11 +52,13 @@ internal static class EmbedCommand
             Description = "JSON Lines input whose field NAME holds pre-tokenized ids (special tokens included), embedded as they are.",
         };
         var precision = CommonOptions.Precision();
+        var cache = CommonOptions.Cache();
+        var cacheMaxBytes = CommonOptions.CacheMaxBytes();
 
         var command = new Command("embed", "Embed every text of a file (lines, JSON Lines or CSV).")
         {
             input, output, model, device, pooling, noNormalize, maxLength, statsJson, threads, inputFormat, textField, textColumn,
-            resume, overwrite, maxBatchTokens, maxBatchSize, longText, stride, idsField, precision,
+            resume, overwrite, maxBatchTokens, maxBatchSize, longText, stride, idsField, precision, cache, cacheMaxBytes,
         };
         command.SetAction(result => Run(new Settings(
             result.GetRequiredValue(input),
@@ -76,7 +80,9 @@ internal static class EmbedCommand
             result.GetValue(longText),
             result.GetValue(stride),
             result.GetValue(idsField),
-            result.GetValue(precision))));
+            result.GetValue(precision),
+            result.GetValue(cache),
+            result.GetValue(cacheMaxBytes))));
         return command;
     }
 
@@ -119,12 +125,15 @@ internal static class EmbedCommand
             ReleaseLoadGarbage();
             if (interruption.Token.IsCancellationRequested)
                 return Interrupted(interruption, "before any row was computed");
-            using (job = OutputJob.Open(s.Output, Identity(s, embedder, input), input.Name, s.Resume))
+            var identity = Identity(s, embedder, input);
+            using var cache = s.Cache is null ? null : EmbeddingCache.Open(s.Cache,
+                CacheIdentity.For(identity, CacheIdentity.DeviceFamily(embedder.DeviceName)), s.CacheMaxBytes, Console.Error);
+            using (job = OutputJob.Open(s.Output, identity, input.Name, s.Resume))
             {
                 EmbedStats? result;
                 try
                 {
-                    result = EmbedJob.Run(input, embedder, job, interruption.Token);
+                    result = EmbedJob.Run(input, embedder, job, interruption.Token, cache);
                     if (result is not null)
                         job.Commit();
                 }
@@ -202,7 +211,8 @@ internal static class EmbedCommand
 
     private static void Report(AtomicOutputFile? statsFile, string output, EmbedStats stats)
     {
-        Console.Error.WriteLine($"{stats.Texts} texts, {stats.Tokens} tokens in {stats.Seconds:F2} s: {stats.TokensPerSecond:F0} tokens/s on {stats.Device}");
+        var cached = stats.CacheHits is { } hits ? $"; cache: {hits} hits, {stats.CacheMisses} misses, {stats.CacheEvictions} evicted" : "";
+        Console.Error.WriteLine($"{stats.Texts} texts, {stats.Tokens} tokens in {stats.Seconds:F2} s: {stats.TokensPerSecond:F0} tokens/s on {stats.Device}{cached}");
         if (statsFile is null)
             return;
         try

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Bert.Gpu.Cli.Caching;
 using Bert.Gpu.Cli.Input;
 using Bert.Gpu.Cli.Jobs;
 using Bert.Gpu.Cli.Output;
@@ -11,7 +12,8 @@ namespace Bert.Gpu.Cli.Commands;
 /// are in flight in the shared batch scheduler at once (the next is tokenized while the current computes); rows are
 /// written in input order as their chunk completes, each chunk recorded in the job manifest with the running hash of
 /// the texts it came from. Memory stays bounded however large the input. A resumed job first re-reads the texts the
-/// partial output already covers and proves, by their hash, that they are the texts it was made from.
+/// partial output already covers and proves, by their hash, that they are the texts it was made from. With a cache,
+/// each chunk's rows are looked up first and only the missing ones computed (<see cref="CachedChunk"/>).
 /// </summary>
 internal static class EmbedJob
 {
@@ -29,11 +31,14 @@ internal static class EmbedJob
     private const int ChunksInFlight = 3;
 
     /// <summary>A chunk in flight: its task (tokens encoded), the reused buffer its rows land in, and where it came from.</summary>
-    private sealed record Chunk(Task<long> Tokens, float[] Buffer, int Count, long[] Lines, string InputSha256, long End);
+    private sealed record Chunk(Task<long> Tokens, float[] Buffer, int Count, long[] Lines, string InputSha256, long End, CachedChunk? Cached);
 
-    /// <summary>Embeds the rest of <paramref name="input"/> into <paramref name="job"/>; null when <paramref name="stop"/> ended it early.</summary>
+    /// <summary>
+    /// Embeds the rest of <paramref name="input"/> into <paramref name="job"/>, taking what rows it can from
+    /// <paramref name="cache"/>; null when <paramref name="stop"/> ended it early.
+    /// </summary>
     /// <exception cref="CliException">The input changed since the run a resume continues, or a text's embedding is not finite.</exception>
-    public static EmbedStats? Run(TextInput input, Embedder embedder, OutputJob job, CancellationToken stop)
+    public static EmbedStats? Run(TextInput input, Embedder embedder, OutputJob job, CancellationToken stop, EmbeddingCache? cache = null)
     {
         using var texts = input.Texts.GetEnumerator();
         using var inputHash = new RunningHash();
@@ -64,7 +69,7 @@ internal static class EmbedJob
             }
             catch (NonFiniteEmbeddingException e)
             {
-                throw new CliException($"{input.Name}:{chunk.Lines[e.Index]}: the embedding of this text came out NaN or infinite (the encoder overflowed on it), so no row is written for it; fix or remove the text", e);
+                throw new CliException($"{input.Name}:{chunk.Lines[chunk.Cached?.Original(e.Index) ?? e.Index]}: the embedding of this text came out NaN or infinite (the encoder overflowed on it), so no row is written for it; fix or remove the text", e);
             }
             inFlight.Dequeue();
             job.Write(chunk.Buffer.AsMemory(0, chunk.Count * embedder.Dimension), chunk.InputSha256);
@@ -75,6 +80,10 @@ internal static class EmbedJob
             return true;
         }
 
+        Task<long> Compute(List<string> chunkTexts, List<int[]>? ids, IReadOnlyList<long> lines, float[] buffer) => ids is null
+            ? embedder.EmbedIntoAsync(chunkTexts, buffer, stop, progress)
+            : embedder.EmbedIntoAsync(Sequences(ids, lines, input.Name, embedder), buffer, stop, progress);
+
         try
         {
             var more = true;
@@ -84,10 +93,13 @@ internal static class EmbedJob
                 if (chunkTexts.Count == 0)
                     break;
                 var buffer = freeBuffers.Count > 0 ? freeBuffers.Pop() : new float[ChunkTexts * embedder.Dimension];
-                var rows = ids is null
-                    ? embedder.EmbedIntoAsync(chunkTexts, buffer, stop, progress)
-                    : embedder.EmbedIntoAsync(Sequences(ids, lines, input.Name, embedder), buffer, stop, progress);
-                inFlight.Enqueue(new Chunk(rows, buffer, chunkTexts.Count, lines, inputHash.Current, end));
+                var cached = cache is null ? null : CachedChunk.Find(cache, chunkTexts, ids);
+                var rows = cached is null
+                    ? Compute(chunkTexts, ids, lines, buffer)
+                    : cached.Complete(cached.Missing == 0 ? Task.FromResult(0L)
+                        : Compute(cached.OnlyMissing(chunkTexts), ids is null ? null : cached.OnlyMissing(ids), cached.OnlyMissing(lines), buffer),
+                        buffer.AsMemory(0, chunkTexts.Count * embedder.Dimension), embedder.Dimension);
+                inFlight.Enqueue(new Chunk(rows, buffer, chunkTexts.Count, lines, inputHash.Current, end, cached));
                 while (inFlight.Count >= ChunksInFlight)
                     if (!WriteNext())
                         break;
@@ -112,7 +124,7 @@ internal static class EmbedJob
         }
         var seconds = clock.Elapsed.TotalSeconds;
         return new EmbedStats(embedded, tokens, seconds, seconds > 0 ? tokens / seconds : 0, embedder.DeviceName,
-            embedder.Precision.ToString().ToLowerInvariant());
+            embedder.Precision.ToString().ToLowerInvariant(), cache?.Counters.Hits, cache?.Counters.Misses, cache?.Counters.Evictions);
     }
 
     /// <summary>Reads the texts the resumed partial output already covers, proving by their hash that they are the same; returns the input offset after them.</summary>
@@ -163,7 +175,7 @@ internal static class EmbedJob
     }
 
     /// <summary>Pre-tokenized ids as the encoder takes them, each checked against the model first (<see cref="JsonlIds.Sequence"/>).</summary>
-    private static List<Bert.Gpu.Tokenization.TokenizedText> Sequences(List<int[]> ids, long[] lines, string name, Embedder embedder)
+    private static List<Bert.Gpu.Tokenization.TokenizedText> Sequences(List<int[]> ids, IReadOnlyList<long> lines, string name, Embedder embedder)
     {
         var sequences = new List<Bert.Gpu.Tokenization.TokenizedText>(ids.Count);
         for (var i = 0; i < ids.Count; i++)

@@ -25,6 +25,14 @@ internal static class OptionParsers
         CustomParser = result => ParseInt(result, name, min, max) ?? defaultValue,
     };
 
+    /// <summary>A number of bytes, at least 1: a whole number, or one with a binary suffix (<c>512MiB</c>, <c>1GiB</c>, <c>64KiB</c>).</summary>
+    public static Option<long> Bytes(string name, string description, long defaultValue) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result => ParseBytes(result, name) ?? defaultValue,
+    };
+
     /// <summary>One of <typeparamref name="T"/>'s names, any case; absent = null.</summary>
     public static Option<T?> OptionalEnum<T>(string name, string description) where T : struct, Enum => new(name)
     {
@@ -61,6 +69,25 @@ internal static class OptionParsers
             return null;
         }
         return (int)value;
+    }
+
+    private static readonly (string Suffix, int Shift)[] ByteSuffixes = [("KiB", 10), ("MiB", 20), ("GiB", 30), ("TiB", 40)];
+
+    private static long? ParseBytes(ArgumentResult result, string name)
+    {
+        if (result.Tokens.Count == 0)
+            return null;
+        var text = result.Tokens[0].Value;
+        var (digits, shift) = (text, 0);
+        foreach (var (suffix, bits) in ByteSuffixes)
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+                (digits, shift) = (text[..^suffix.Length], bits);
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 1 || value > long.MaxValue >> shift)
+        {
+            result.AddError($"{name} '{text}': not a positive number of bytes (e.g. 1073741824, 512MiB, 1GiB).");
+            return null;
+        }
+        return value << shift;
     }
 
     private static T? ParseEnum<T>(ArgumentResult result, string name) where T : struct, Enum
