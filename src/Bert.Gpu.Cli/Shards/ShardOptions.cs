@@ -13,7 +13,7 @@ internal static class ShardOptions
             + "this shard writes part-IIIII-of-NNNNN.parquet there, and merge checks and joins the parts.",
     };
 
-    /// <summary><c>--shards N</c>: the count <c>--shard auto</c> takes with <c>JOB_COMPLETION_INDEX</c>.</summary>
+    /// <summary><c>--shards N</c>: the count <c>--shard auto</c> takes with <c>JOB_COMPLETION_INDEX</c>, or with a Slurm task id taken as the shard.</summary>
     public static Option<int?> Shards() => OptionParsers.OptionalInt("--shards",
-        "With --shard auto: how many shards (a Kubernetes Indexed Job's completions; a Slurm array's count is checked against it).", min: 1, max: ShardSpec.MaxCount);
+        "With --shard auto: how many shards (a Kubernetes Indexed Job's completions; in a Slurm array, the task id is then the shard, for reruns of some).", min: 1, max: ShardSpec.MaxCount);
 }

@@ -6,7 +6,8 @@ namespace Bert.Gpu.Cli.Shards;
 /// Which slice of the input one task of a sharded <c>embed</c> takes: shard <see cref="Index"/> of <see cref="Count"/>,
 /// numbered from 0. From <c>--shard I/N</c>, or with <c>--shard auto</c> from the scheduler's environment: a Slurm
 /// array task (<c>SLURM_ARRAY_TASK_ID</c> less <c>SLURM_ARRAY_TASK_MIN</c>, of <c>SLURM_ARRAY_TASK_COUNT</c>, so
-/// <c>--array=0-3</c> and <c>--array=1-4</c> both give shards 0..3 of 4) or a Kubernetes Indexed Job
+/// <c>--array=0-3</c> and <c>--array=1-4</c> both give shards 0..3 of 4; with <c>--shards N</c>, the task id itself
+/// of N, for a rerun of some shards) or a Kubernetes Indexed Job
 /// (<c>JOB_COMPLETION_INDEX</c>, of <c>--shards N</c>: the Job's <c>completions</c>, which Kubernetes does not put in
 /// the environment).
 /// </summary>
@@ -69,19 +70,24 @@ internal sealed record ShardSpec(int Index, int Count)
             : null;
     }
 
+    /// <summary>
+    /// A Slurm array task: without <paramref name="shards"/>, shard ID − MIN of COUNT, so that <c>--array=0-3</c> and
+    /// <c>1-4</c> both number the shards 0..3; with it, shard ID of N, so that a rerun of some tasks keeps their numbers.
+    /// </summary>
     private static ShardSpec FromSlurm(string task, int? shards, Func<string, string?> environment)
     {
         string Required(string name) => environment(name)
             ?? throw new CliException($"--shard auto: SLURM_ARRAY_TASK_ID is set but {name} is not; run it as a task of an sbatch --array job (Slurm sets both).");
         var id = Whole("SLURM_ARRAY_TASK_ID", task);
+        // Told N, the task id is the shard itself: a rerun of some shards (--array=2,3) keeps their numbers.
+        if (shards is { } n)
+            return Checked(id, n, $"--shard auto: SLURM_ARRAY_TASK_ID={id} of --shards {n}");
         var min = Whole("SLURM_ARRAY_TASK_MIN", Required("SLURM_ARRAY_TASK_MIN"));
         var max = Whole("SLURM_ARRAY_TASK_MAX", Required("SLURM_ARRAY_TASK_MAX"));
         var count = Whole("SLURM_ARRAY_TASK_COUNT", Required("SLURM_ARRAY_TASK_COUNT"));
         // --array=0-6:2 or 0,2,5 also give 4 tasks, but task ids that are not min, min+1, ... cannot number the shards.
         if ((long)max - min + 1 != count)
             throw new CliException($"--shard auto: the Slurm array runs {min}-{max} but has {count} tasks (a step or a list); submit a contiguous one such as --array=0-{count - 1} or --array=1-{count}.");
-        if (shards is { } n && n != count)
-            throw new CliException($"--shard auto: --shards {n}, but the Slurm array has SLURM_ARRAY_TASK_COUNT={count} tasks; drop --shards or submit --array=0-{n - 1}.");
         return Checked(id - min, count, $"--shard auto: SLURM_ARRAY_TASK_ID={id} of {min}-{max}");
     }
 
