@@ -7,6 +7,7 @@ using Bert.Gpu.Model;
 var root = new RootCommand("Bert.Gpu: BERT-family sentence embeddings on GPUs (ILGPU) and CPUs.")
 {
     EmbedCommand.Create(),
+    MergeCommand.Create(),
     ClassifyCommand.Create(),
     RerankCommand.Create(),
     NerCommand.Create(),

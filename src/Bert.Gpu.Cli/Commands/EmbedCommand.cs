@@ -5,6 +5,7 @@ using Bert.Gpu.Cli.Caching;
 using Bert.Gpu.Cli.Input;
 using Bert.Gpu.Cli.Jobs;
 using Bert.Gpu.Cli.Output;
+using Bert.Gpu.Cli.Shards;
 using Bert.Gpu.Model;
 
 namespace Bert.Gpu.Cli.Commands;
@@ -20,7 +21,7 @@ internal static class EmbedCommand
         bool Normalize, int? MaxLength, string? StatsJson, int Threads, InputFormat InputFormat, string? TextField,
         string? TextColumn, bool Resume, bool Overwrite, int? MaxBatchTokens, int MaxBatchSize, LongTextMode LongText, int? Stride,
         string? IdsField = null, Backends.Precision Precision = Backends.Precision.Auto, string? Cache = null,
-        long CacheMaxBytes = EmbeddingCache.DefaultMaxBytes);
+        long CacheMaxBytes = EmbeddingCache.DefaultMaxBytes, string? Shard = null, int? Shards = null);
 
     public static Command Create()
     {
@@ -54,11 +55,12 @@ internal static class EmbedCommand
         var precision = CommonOptions.Precision();
         var cache = CommonOptions.Cache();
         var cacheMaxBytes = CommonOptions.CacheMaxBytes();
+        var (shard, shards) = (ShardOptions.Shard(), ShardOptions.Shards());
 
         var command = new Command("embed", "Embed every text of a file (lines, JSON Lines or CSV).")
         {
             input, output, model, device, pooling, noNormalize, maxLength, statsJson, threads, inputFormat, textField, textColumn,
-            resume, overwrite, maxBatchTokens, maxBatchSize, longText, stride, idsField, precision, cache, cacheMaxBytes,
+            resume, overwrite, maxBatchTokens, maxBatchSize, longText, stride, idsField, precision, cache, cacheMaxBytes, shard, shards,
         };
         command.SetAction(result => Run(new Settings(
             result.GetRequiredValue(input),
@@ -82,7 +84,9 @@ internal static class EmbedCommand
             result.GetValue(idsField),
             result.GetValue(precision),
             result.GetValue(cache),
-            result.GetValue(cacheMaxBytes))));
+            result.GetValue(cacheMaxBytes),
+            result.GetValue(shard),
+            result.GetValue(shards))));
         return command;
     }
 
@@ -94,7 +98,12 @@ internal static class EmbedCommand
         // Before the slow model load: the input (format, options, CSV header), the output and stats paths.
         if (s.IdsField is not null && s.LongText == LongTextMode.Window)
             throw new CliException("--ids-field embeds the ids as they are; --long-text window cuts texts it tokenizes itself. Drop one of them.");
-        using var input = TextInput.Open(s.Input, s.InputFormat, s.TextField, s.TextColumn, s.IdsField);
+        TextInput OpenInput() => TextInput.Open(s.Input, s.InputFormat, s.TextField, s.TextColumn, s.IdsField);
+        // With --shard, the input is the shard's slice and the output its part in the folder --output names.
+        var shard = ShardedEmbed.Plan(s.Shard, s.Shards, s.Output, OpenInput);
+        if (shard is not null)
+            s = s with { Output = shard.PartPath };
+        using var input = shard?.OpenInput(OpenInput) ?? OpenInput();
         if (!OutputJob.KnowsFormat(s.Output))
             throw new CliException($"{s.Output}: unknown output format '{Path.GetExtension(s.Output)}'; use {OutputJob.Formats}.");
         OutputChecks.Check(s.Output, "--output", input.Path, s.Overwrite, (AtomicOutputFile.ResumablePath(s.Output), s.Resume));
@@ -135,7 +144,7 @@ internal static class EmbedCommand
                 {
                     result = EmbedJob.Run(input, embedder, job, interruption.Token, cache);
                     if (result is not null)
-                        job.Commit();
+                        job.Commit(shard?.Part(job, input.Name));
                 }
                 catch (Exception e) when (e is CliException or IOException && job.Rows > 0)
                 {

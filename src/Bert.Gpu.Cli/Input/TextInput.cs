@@ -12,14 +12,14 @@ internal sealed class TextInput : IDisposable
 
     private readonly Stream _stream;
 
-    private TextInput(Stream stream, string name, string? path, InputFormat format, IEnumerable<InputText> texts)
+    private TextInput(Stream stream, string name, string? path, InputFormat format, IEnumerable<InputText> texts, long? length)
     {
         _stream = stream;
         Name = name;
         Path = path;
         Format = format;
         Texts = texts;
-        Length = stream.CanSeek ? stream.Length : null;
+        Length = length;
     }
 
     /// <summary>What errors call the input: its path, or <c>stdin</c>.</summary>
@@ -31,7 +31,7 @@ internal sealed class TextInput : IDisposable
     /// <summary>The format in force (never <see cref="InputFormat.Auto"/>).</summary>
     public InputFormat Format { get; }
 
-    /// <summary>Size in bytes when the input is a regular file; null for a pipe or a terminal, whose end is unknown.</summary>
+    /// <summary>Size in bytes when the input is a regular file (a <see cref="Slice"/>: its count of texts); null for a pipe or a terminal, whose end is unknown.</summary>
     public long? Length { get; }
 
     /// <summary>The texts; enumerate once.</summary>
@@ -64,12 +64,33 @@ internal sealed class TextInput : IDisposable
                 InputFormat.Csv => CsvTexts.Open(lines, name, textColumn!),
                 _ => lines.Select(line => new InputText(line.Number, line.Content, line.End)),
             };
-            return new TextInput(stream, name, stdin ? null : System.IO.Path.GetFullPath(path), format, texts);
+            return new TextInput(stream, name, stdin ? null : System.IO.Path.GetFullPath(path), format, texts, stream.CanSeek ? stream.Length : null);
         }
         catch
         {
             stream.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Only texts <paramref name="start"/> to <paramref name="end"/> (0-based, end excluded) of this input, which
+    /// hands its stream over to the slice; reading stops after the last. Errors still name the input's own lines.
+    /// The slice's byte extent is unknown until it is read, so its texts' <see cref="InputText.End"/> and its
+    /// <see cref="Length"/> count texts: progress is the fraction of the slice's texts.
+    /// </summary>
+    public TextInput Slice(long start, long end) => new(_stream, Name, Path, Format, Range(Texts, start, end), end - start);
+
+    private static IEnumerable<InputText> Range(IEnumerable<InputText> texts, long start, long end)
+    {
+        long index = 0;
+        foreach (var text in texts)
+        {
+            if (index >= end)
+                yield break;
+            if (index >= start)
+                yield return text with { End = index - start + 1 };
+            index++;
         }
     }
 

@@ -154,21 +154,31 @@ internal sealed class OutputJob : IDisposable
         _committed = next;
     }
 
+    /// <summary>The job this output is for: model, options, width.</summary>
+    public JobIdentity Identity => _identity;
+
+    /// <summary>Running hash of the texts the rows written so far came from (<see cref="Write"/>'s last <c>inputSha256</c>).</summary>
+    public string InputSha256 => _committed.InputSha256;
+
     /// <summary>
     /// Finishes the format, flushes to disk and renames the partial file onto the destination (a Parquet output: writes
-    /// the Parquet file from the partial's rows into <c>.NAME.converting</c> and renames that), then drops the manifest.
+    /// the Parquet file from the partial's rows into <c>.NAME.converting</c> and renames that; as a
+    /// <paramref name="part"/> of a sharded dataset if one is given), then drops the manifest.
     /// </summary>
-    public void Commit()
+    public void Commit(ParquetPart? part = null)
     {
         _writer.Complete();
-        if (Path.GetExtension(_destination).Equals(".parquet", StringComparison.OrdinalIgnoreCase))
+        var parquet = Path.GetExtension(_destination).Equals(".parquet", StringComparison.OrdinalIgnoreCase);
+        if (part is not null && !parquet)
+            throw new ArgumentException($"{_destination}: a part of a sharded dataset is Parquet.", nameof(part));
+        if (parquet)
         {
             // Killed while converting, the partial and its manifest are still there: a resume converts again.
-            using var parquet = AtomicOutputFile.Converting(_destination);
+            using var converting = AtomicOutputFile.Converting(_destination);
             var rows = _file.Stream;
             rows.Position = NpyWriter.HeaderBytes;
-            ParquetEmbeddingWriter.Write(rows, _writer.Rows, _identity.Width, parquet.Stream);
-            parquet.Commit();
+            ParquetEmbeddingWriter.Write(rows, _writer.Rows, _identity.Width, converting.Stream, part);
+            converting.Commit();
             _file.Dispose();
         }
         else

@@ -19,14 +19,24 @@ internal static class ParquetEmbeddingWriter
     /// <summary>Rows per row group: 4 MB of floats (2,730 MiniLM rows), read from the partial file a group at a time.</summary>
     public static int RowGroupRows(int width) => Math.Max(1, (4 << 20) / (4 * width));
 
+    /// <summary>The column of a <see cref="ParquetPart"/> that holds each row's 0-based index in the whole input.</summary>
+    public const string IndexColumn = "input_index";
+
     private static readonly DataField<float> Element = new("element");
+    private static readonly DataField<long> Index = new(IndexColumn);
     private static readonly ParquetSchema Schema = new(new ListField("embedding", Element));
+    private static readonly ParquetSchema PartSchema = new(Index, new ListField("embedding", Element));
 
-    /// <summary>Writes the <paramref name="rows"/> rows of <paramref name="width"/> floats that <paramref name="source"/> holds from where it stands (little-endian float32) as Parquet into <paramref name="destination"/>.</summary>
-    public static void Write(Stream source, long rows, int width, Stream destination) =>
-        WriteAsync(source, rows, width, destination).GetAwaiter().GetResult();
+    /// <summary>
+    /// Writes the <paramref name="rows"/> rows of <paramref name="width"/> floats that <paramref name="source"/> holds
+    /// from where it stands (little-endian float32) as Parquet into <paramref name="destination"/>; as a
+    /// <paramref name="part"/> of a sharded dataset, with an <see cref="IndexColumn"/> before the embedding and the
+    /// part's key-value metadata.
+    /// </summary>
+    public static void Write(Stream source, long rows, int width, Stream destination, ParquetPart? part = null) =>
+        WriteAsync(source, rows, width, destination, part).GetAwaiter().GetResult();
 
-    private static async Task WriteAsync(Stream source, long rows, int width, Stream destination)
+    private static async Task WriteAsync(Stream source, long rows, int width, Stream destination, ParquetPart? part)
     {
         var groupRows = (int)Math.Min(RowGroupRows(width), Math.Max(rows, 1));
         var values = new float[groupRows * width];
@@ -38,7 +48,10 @@ internal static class ParquetEmbeddingWriter
         for (var i = 0; i < values.Length; i++)
             repetitionLevels[i] = i % width == 0 ? 0 : 1;
 
-        await using var writer = await ParquetWriter.CreateAsync(Schema, destination);
+        var indices = part is null ? [] : new long[groupRows];
+        await using var writer = await ParquetWriter.CreateAsync(part is null ? Schema : PartSchema, destination);
+        if (part is not null)
+            writer.CustomMetadata = part.Metadata;
         for (long done = 0; done < rows; done += groupRows)
         {
             var count = (int)Math.Min(groupRows, rows - done) * width;
@@ -47,6 +60,12 @@ internal static class ParquetEmbeddingWriter
                 throw new PlatformNotSupportedException("The partial file holds little-endian floats.");
             Buffer.BlockCopy(bytes, 0, values, 0, 4 * count);
             using var group = writer.CreateRowGroup();
+            if (part is not null)
+            {
+                for (var i = 0; i < count / width; i++)
+                    indices[i] = part.FirstIndex + done + i;
+                await group.WriteAsync<long>(Index, indices.AsMemory(0, count / width), null, null, CancellationToken.None);
+            }
             await group.WriteAllPartsAsync<float>(Element, values.AsMemory(0, count), definitionLevels.AsMemory(0, count),
                 repetitionLevels.AsMemory(0, count), CancellationToken.None);
             group.CompleteValidate();
