@@ -18,6 +18,7 @@ internal sealed class CheckRun(CheckOptions options, RunLog log)
     private string? _backend;
     private ParityChecks? _checks;
     private TimingSuite? _timings;
+    private readonly List<string> _skipped = [];
 
     /// <summary>Runs everything; returns the exit status and writes devicecheck.json whatever happens.</summary>
     public int Execute()
@@ -49,17 +50,22 @@ internal sealed class CheckRun(CheckOptions options, RunLog log)
             log.Line($"device: {device.DeviceName}; reference: {host.DeviceName} ({Phase()})");
             var models = set.Models.ToDictionary(m => m, RandomModels.Create);
             log.Line($"random models built: {string.Join(", ", set.Models.Select(m => m.Label))} ({Phase()})");
+            var fp16 = device.Supports(LinearFormat.Fp16);
+            if (!fp16)
+                Skip($"fp16 checks and timings: unavailable: {device.DeviceName} has no fp16 path (Supports(LinearFormat.Fp16) is false)");
 
             log.Line($"== correctness vs the host backend ({set.Name} shapes, check batch [{string.Join(",", set.CheckLengths)}])");
             _checks = new ParityChecks(device, host, log);
-            RunChecks(_checks, set, models);
+            RunChecks(_checks, set, models, fp16);
             log.Line($"checks done ({Phase()})");
 
             log.Line($"== timings (batch {set.TimingSequences} x {set.TimingLength} tokens; median of {options.Samples?.ToString() ?? "default"} samples)");
-            _timings = new TimingSuite(device, set, options.Samples, log);
+            if (fp16 && options.Fp16PeakTflops is null)
+                Skip("fp16 GEMMs' share of the peak: no --fp16-peak given (run.sh passes bench/gpu/fp16_peak.py's figure for the GPU)");
+            _timings = new TimingSuite(device, set, options.Samples, options.Fp16PeakTflops, log);
             try
             {
-                RunTimings(_timings, set, models);
+                RunTimings(_timings, set, models, fp16);
             }
             catch (Exception e)
             {
@@ -81,11 +87,13 @@ internal sealed class CheckRun(CheckOptions options, RunLog log)
         return Finish(4, $"{e.GetType().Name}: {e.Message}");
     }
 
-    private static void RunChecks(ParityChecks checks, ShapeSet set, Dictionary<ModelShape, BertModel> models)
+    private static void RunChecks(ParityChecks checks, ShapeSet set, Dictionary<ModelShape, BertModel> models, bool fp16)
     {
-        foreach (var shape in set.Models.SelectMany(m => m.LayerGemms(set.CheckRows)).Concat(set.ExtraLinearChecks))
+        var linear = set.Models.SelectMany(m => m.LayerGemms(set.CheckRows)).Concat(set.ExtraLinearChecks).ToList();
+        var attention = set.Models.Select(m => m.Attention(m.Label, set.CheckLengths)).Concat(set.ExtraAttentionChecks).ToList();
+        foreach (var shape in linear)
             checks.Linear(shape, Tolerances.Op);
-        foreach (var shape in set.Models.Select(m => m.Attention(m.Label, set.CheckLengths)).Concat(set.ExtraAttentionChecks))
+        foreach (var shape in attention)
             checks.Attention(shape, Tolerances.Op);
         foreach (var width in set.Models.Select(m => m.Config.HiddenSize).Append(set.OddLayerNormWidth))
             checks.LayerNorm(set.CheckRows, width, Tolerances.Op);
@@ -97,16 +105,37 @@ internal sealed class CheckRun(CheckOptions options, RunLog log)
         checks.L2Normalize(set.CheckLengths.Length, width0, Tolerances.Pool);
         foreach (var model in models.Values)
             checks.Encoder(model, set.CheckLengths, Tolerances.Encoder);
+        if (!fp16)
+            return;
+        // fp16 GEMMs on fp16-exact inputs are held to the fp32 tolerance (ParityChecks.Linear says why).
+        foreach (var shape in linear)
+            checks.Linear(shape, Tolerances.Op, Precision.Fp16);
+        foreach (var shape in attention)
+            checks.Attention(shape, Tolerances.Fp16Attention, Precision.Fp16);
+        foreach (var model in models.Values)
+            checks.Encoder(model, set.CheckLengths, Tolerances.Fp16Encoder, Precision.Fp16);
     }
 
-    private static void RunTimings(TimingSuite timings, ShapeSet set, Dictionary<ModelShape, BertModel> models)
+    private static void RunTimings(TimingSuite timings, ShapeSet set, Dictionary<ModelShape, BertModel> models, bool fp16)
     {
-        foreach (var shape in set.Models.SelectMany(m => m.LayerGemms(set.TimingTokens)))
-            timings.Gemm(shape);
-        foreach (var model in set.Models)
-            timings.Attention(model);
-        foreach (var model in models.Values)
-            timings.Encoder(model);
+        Precision[] precisions = fp16 ? [Precision.Fp32, Precision.Fp16] : [Precision.Fp32];
+        foreach (var precision in precisions)
+        {
+            foreach (var shape in set.Models.SelectMany(m => m.LayerGemms(set.TimingTokens)))
+                timings.Gemm(shape, precision);
+            foreach (var model in set.Models)
+                timings.Attention(model, precision);
+            foreach (var model in models.Values)
+                timings.Encoder(model, precision);
+        }
+        foreach (var wide in fp16 ? set.Fp16Encoders : [])
+            timings.Encoder(models[wide.Model], Precision.Fp16, wide);
+    }
+
+    private void Skip(string what)
+    {
+        _skipped.Add(what);
+        log.Line($"SKIPPED {what}");
     }
 
     private int Finish(int exitCode, string? failure)
@@ -115,7 +144,7 @@ internal sealed class CheckRun(CheckOptions options, RunLog log)
             log.Line($"FAILED: {failure}");
         var report = new DeviceCheckReport("Bert.Gpu.DeviceCheck", _started, _watch.Elapsed.TotalSeconds, options.Device, options.Shapes.Name,
             _backend, "host backend (Bert.Gpu.Backends.Host.HostBackend)", _machine, _devices, _cuda, _checks?.Results ?? [],
-            _timings?.Results ?? [], exitCode == 0, failure);
+            _timings?.Results ?? [], _skipped, options.Fp16PeakTflops, exitCode == 0, failure);
         var path = Path.Combine(options.OutDir, "devicecheck.json");
         File.WriteAllText(path, report.ToJson());
         log.Line($"wrote {path} and {Path.Combine(options.OutDir, "devicecheck.log")}; exit {exitCode} after {_watch.Elapsed.TotalSeconds:0.0} s");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Bert.Gpu.Backends;
 using Bert.Gpu.Encoder;
+using Bert.Gpu.Kernels.TensorCores;
 using Bert.Gpu.Model;
 
 namespace Bert.Gpu.DeviceCheck;
@@ -12,18 +13,26 @@ namespace Bert.Gpu.DeviceCheck;
 /// </summary>
 internal sealed class ParityChecks(IComputeBackend device, IComputeBackend host, RunLog log)
 {
+    private readonly Dictionary<(BertModel Model, string Batch, int Seed), EncoderOutput> _hostEncoders = [];
+
     public List<CheckResult> Results { get; } = [];
 
-    public void Linear(LinearShape s, double tolerance, int seed = 1)
+    /// <summary>
+    /// One linear layer. With <see cref="Precision.Fp16"/> the device runs it from an <see cref="Fp16Linear"/> and the
+    /// input and weight are rounded to fp16 first, for both backends: the products are then exact in fp32 on both, so
+    /// what is left is the summation order and the check holds the tensor-core GEMM to the fp32 tolerance (the
+    /// encoder checks cover the rounding itself).
+    /// </summary>
+    public void Linear(LinearShape s, double tolerance, Precision precision = Precision.Fp32, int seed = 1)
     {
         var random = new Random(seed);
-        var x = RandomModels.Vector(random, s.Rows * s.In);
-        var w = new FloatTensor(RandomModels.Vector(random, s.Out * s.In, 1 / MathF.Sqrt(s.In)), s.Out, s.In);
-        var b = new FloatTensor(RandomModels.Vector(random, s.Out), s.Out);
+        var x = Rounded(RandomModels.Vector(random, s.Rows * s.In), precision);
+        var layer = new Fp32Linear(new FloatTensor(Rounded(RandomModels.Vector(random, s.Out * s.In, 1 / MathF.Sqrt(s.In)), precision), s.Out, s.In),
+            new FloatTensor(RandomModels.Vector(random, s.Out), s.Out));
         var r = s.Residual ? RandomModels.Vector(random, s.Rows * s.Out) : null;
-        Compare("linear", $"{s.Label} {s.Describe()}", tolerance, s.Rows * s.Out, backend =>
+        Compare(Group("linear", precision), $"{s.Label} {s.Describe()}", tolerance, s.Rows * s.Out, backend =>
         {
-            using var weights = backend.UploadLinear(w, b);
+            using var weights = backend.UploadLinear(OnDevice(backend, precision) ? Fp16Linear.From(layer) : layer);
             using var input = backend.Upload(x);
             using var add = r is null ? null : backend.Upload(r);
             var y = backend.Allocate(s.Rows * s.Out);
@@ -32,18 +41,19 @@ internal sealed class ParityChecks(IComputeBackend device, IComputeBackend host,
         });
     }
 
-    public void Attention(AttentionShape s, double tolerance, int seed = 2)
+    /// <summary>Attention; with <see cref="Precision.Fp16"/> on fp16-exact Q, K, V, so only the kernel's own roundings differ.</summary>
+    public void Attention(AttentionShape s, double tolerance, Precision precision = Precision.Fp32, int seed = 2)
     {
         var batch = new PackedBatch(s.Lengths.Select(n => new Tokenization.TokenizedText(new int[n], new int[n])).ToList());
         var hidden = s.Heads * s.HeadDim;
         // Scale 2 makes the scores spread enough for the softmax's max subtraction and rescaling to matter.
-        var qkv = RandomModels.Vector(new Random(seed), batch.TotalTokens * 3 * hidden, 2f);
-        Compare("attention", $"{s.Label} {s.Describe()}", tolerance, batch.TotalTokens * hidden, backend =>
+        var qkv = Rounded(RandomModels.Vector(new Random(seed), batch.TotalTokens * 3 * hidden, 2f), precision);
+        Compare(Group("attention", precision), $"{s.Label} {s.Describe()}", tolerance, batch.TotalTokens * hidden, backend =>
         {
             using var deviceBatch = batch.Upload(backend);
             using var input = backend.Upload(qkv);
             var context = backend.Allocate(batch.TotalTokens * hidden);
-            backend.Attention(deviceBatch, input, s.Heads, s.HeadDim, context);
+            backend.Attention(deviceBatch, input, s.Heads, s.HeadDim, context, OnDevice(backend, precision) ? precision : Precision.Fp32);
             return context;
         });
     }
@@ -113,36 +123,44 @@ internal sealed class ParityChecks(IComputeBackend device, IComputeBackend host,
     }
 
     /// <summary>
-    /// The whole encoder: its last hidden state, and that state mean-pooled and L2-normalised (the embeddings users get),
-    /// from one forward pass per backend.
+    /// The whole encoder, its linear layers in <paramref name="precision"/> on the device and fp32 on the host: its last
+    /// hidden state, and that state mean-pooled and L2-normalised (the embeddings users get), from one forward pass per
+    /// backend; the worst per-token and per-embedding cosine besides the max |Δ|. The host's pass is kept for the next
+    /// check of the same model and batch (fp32, then fp16).
     /// </summary>
-    public void Encoder(BertModel model, int[] lengths, double tolerance, int seed = 7)
+    public void Encoder(BertModel model, int[] lengths, double tolerance, Precision precision = Precision.Fp32, int seed = 7)
     {
         var batch = new PackedBatch(RandomModels.Sequences(new Random(seed), lengths, model.Config.VocabSize));
         var hidden = model.Config.HiddenSize;
         var label = $"{model.Name} {model.Config.NumLayers}x{hidden} [{string.Join(",", lengths)}]";
-        float[]? devicePooled = null, hostPooled = null;
-        Compare("encoder", $"{label} last hidden state", tolerance, batch.TotalTokens * hidden, backend =>
+        var group = Group("encoder", precision);
+        var key = (model, string.Join(",", lengths), seed);
+        EncoderOutput? onDevice = null;
+        EncoderOutput Run(IComputeBackend backend)
         {
-            using var encoder = new BertEncoder(model, backend);
+            if (!ReferenceEquals(backend, device) && _hostEncoders.TryGetValue(key, out var kept))
+                return kept;
+            using var encoder = new BertEncoder(model, backend, ReferenceEquals(backend, device) ? precision : Precision.Fp32);
             using var deviceBatch = batch.Upload(backend);
             var state = encoder.Forward(deviceBatch);
-            var output = new float[batch.TotalTokens * hidden];
-            backend.Download(state, output);
+            var output = new EncoderOutput(new float[batch.TotalTokens * hidden], new float[batch.Sequences * hidden]);
+            backend.Download(state, output.State);
             using var pooled = backend.Allocate(batch.Sequences * hidden);
             backend.Pool(deviceBatch, state, hidden, PoolingMode.Mean, pooled);
             backend.L2Normalize(pooled, batch.Sequences, hidden);
-            var embeddings = new float[batch.Sequences * hidden];
-            backend.Download(pooled, embeddings);
+            backend.Download(pooled, output.Embeddings);
             if (ReferenceEquals(backend, device))
-                devicePooled = embeddings;
+                onDevice = output;
             else
-                hostPooled = embeddings;
+                _hostEncoders[key] = output;
             return output;
-        });
-        Compare("encoder", $"{label} mean + L2 embeddings", tolerance, batch.Sequences * hidden,
-            backend => (ReferenceEquals(backend, device) ? devicePooled : hostPooled)
-                ?? throw new InvalidOperationException("the encoder run above failed"));
+        }
+        Compare(group, $"{label} last hidden state", tolerance, batch.TotalTokens * hidden, backend => Run(backend).State,
+            new RowCosine(hidden, Tolerances.EncoderCosine));
+        Compare(group, $"{label} mean + L2 embeddings", tolerance, batch.Sequences * hidden,
+            backend => (ReferenceEquals(backend, device) ? onDevice : _hostEncoders.GetValueOrDefault(key))?.Embeddings
+                ?? throw new InvalidOperationException("the encoder run above failed"),
+            new RowCosine(hidden, Tolerances.EncoderCosine));
     }
 
     private void Compare(string group, string name, double tolerance, int length, Func<IComputeBackend, IDeviceBuffer> run) =>
@@ -154,7 +172,7 @@ internal sealed class ParityChecks(IComputeBackend device, IComputeBackend host,
             return values;
         });
 
-    private void Compare(string group, string name, double tolerance, int length, Func<IComputeBackend, float[]> run)
+    private void Compare(string group, string name, double tolerance, int length, Func<IComputeBackend, float[]> run, RowCosine? cosine = null)
     {
         var watch = Stopwatch.StartNew();
         CheckResult result;
@@ -164,12 +182,15 @@ internal sealed class ParityChecks(IComputeBackend device, IComputeBackend host,
             var deviceSeconds = watch.Elapsed.TotalSeconds;
             var expected = run(host);
             var (difference, largest) = Differences(actual, expected, length);
+            var worst = cosine is null ? (double?)null : WorstCosine(actual, expected, length, cosine.Width);
             // NaN compares false: a NaN anywhere in the device output fails the check.
-            result = new CheckResult(group, name, difference, largest, tolerance, difference <= tolerance, deviceSeconds, null);
+            var passed = difference <= tolerance && (cosine is null || worst >= cosine.Min);
+            result = new CheckResult(group, name, difference, largest, tolerance, passed, deviceSeconds, null, worst, cosine?.Min);
         }
         catch (Exception e)
         {
-            result = new CheckResult(group, name, double.NaN, double.NaN, tolerance, false, watch.Elapsed.TotalSeconds, $"{e.GetType().Name}: {e.Message}");
+            result = new CheckResult(group, name, double.NaN, double.NaN, tolerance, false, watch.Elapsed.TotalSeconds, $"{e.GetType().Name}: {e.Message}",
+                cosine is null ? null : double.NaN, cosine?.Min);
         }
         Results.Add(result);
         log.Line(result.Describe());
@@ -188,4 +209,39 @@ internal sealed class ParityChecks(IComputeBackend device, IComputeBackend host,
         }
         return (difference, largest);
     }
+
+    /// <summary>The smallest cosine between a row of <paramref name="actual"/> and the same row of <paramref name="expected"/> (NaN if any is).</summary>
+    private static double WorstCosine(float[] actual, float[] expected, int length, int width)
+    {
+        var worst = 1.0;
+        for (var row = 0; row + width <= length; row += width)
+        {
+            double dot = 0, a2 = 0, e2 = 0;
+            for (var i = row; i < row + width; i++)
+            {
+                dot += (double)actual[i] * expected[i];
+                a2 += (double)actual[i] * actual[i];
+                e2 += (double)expected[i] * expected[i];
+            }
+            var c = dot / Math.Sqrt(a2 * e2);
+            worst = double.IsNaN(c) || c < worst ? c : worst;
+            if (double.IsNaN(worst))
+                break;
+        }
+        return worst;
+    }
+
+    private bool OnDevice(IComputeBackend backend, Precision precision) => precision == Precision.Fp16 && ReferenceEquals(backend, device);
+
+    private static string Group(string kind, Precision precision) => precision == Precision.Fp16 ? kind + "-fp16" : kind;
+
+    /// <summary>fp16 checks give both backends the same fp16-exact values (each rounded to the nearest fp16); fp32 ones leave them.</summary>
+    private static float[] Rounded(float[] values, Precision precision) =>
+        precision == Precision.Fp16 ? values.Select(v => HalfBits.ToFloat(HalfBits.FromFloat(v))).ToArray() : values;
+
+    /// <summary>One encoder pass's outputs, downloaded.</summary>
+    private sealed record EncoderOutput(float[] State, float[] Embeddings);
+
+    /// <summary>Rows of <paramref name="Width"/> values must have cosine ≥ <paramref name="Min"/> with the host's.</summary>
+    private sealed record RowCosine(int Width, double Min);
 }

@@ -38,5 +38,12 @@ internal sealed record ModelShape(string Label, BertConfig Config, int Seed)
     public AttentionShape Attention(string label, int[] lengths) => new(label, lengths, Config.NumHeads, Config.HeadDim);
 }
 
+/// <summary>An encoder timed at a batch of its own besides the shape set's timed batch, named as torch_baseline.py names it.</summary>
+/// <param name="Name">The timing's name, e.g. <c>minilm-l6 b512</c> (torch_baseline.py's <c>FP16_ENCODERS</c>).</param>
+/// <param name="Model">Which of the shape set's models.</param>
+/// <param name="Sequences">Sequences in the batch.</param>
+/// <param name="Length">Tokens in each sequence.</param>
+internal sealed record EncoderBatch(string Name, ModelShape Model, int Sequences, int Length);
+
 /// <summary>How a timing is taken: launches before timing, timed samples (median reported), launches per sample.</summary>
 internal sealed record TimingPlan(int Warmups, int Samples, int LaunchesPerSample);

@@ -4,12 +4,14 @@
 #   1. prints the GPU, the driver and every libcuda the loader can find;
 #   2. puts /usr/local/nvidia/lib64 on LD_LIBRARY_PATH and, when only libcuda.so.1 exists, a libcuda.so link to it
 #      in a writable folder (ILGPU asks for libcuda.so; the product also falls back to .so.1, this is belt and braces);
-#   3. runs the published DeviceCheck --device cuda --shapes real --out $OUT (checks vs the host backend, timings);
+#   3. runs the published DeviceCheck --device cuda --shapes real --out $OUT (checks vs the host backend in fp32 and
+#      fp16, timings in both) with --fp16-peak from bench/gpu/fp16_peak.py for the GPU nvidia-smi names;
 #   4. runs the xunit CUDA tests in-process (`Bert.Gpu.DeviceCheck tests`, BERT_GPU_REQUIRE_CUDA=1: a test without a
 #      GPU fails) → $OUT/tests.log, $OUT/tests.json; the built-in-model tests (Needs=BuiltInModels) are left out, their
 #      model DLLs (87 MiB each) cannot travel within the tool's 64 MiB;
 #   5. runs bench/gpu/torch_baseline.py on the same shapes → $OUT/torch.json;
-#   6. merges all of it into $OUT/summary.md (checks, tests, ours vs PyTorch with the ratio).
+#   6. merges all of it into $OUT/summary.md (checks, tests, ours vs PyTorch with the ratio, the two fp16 targets:
+#      GEMM >= 60% of cuBLAS fp16, encoder tokens/s >= PyTorch fp16 + SDPA, each met or not met).
 # $OUT then holds run.log, devicecheck.json, devicecheck.log, tests.log, tests.json, torch.json, summary.md: 7 files
 # (the tool takes 8).
 # Exit status: DeviceCheck's when it is not 0 (1 a correctness check failed, 3 CUDA unusable, 4 crashed, 124 timed
@@ -22,6 +24,7 @@
 #   BERT_GPU_CHECK_SHAPES     real | small (default real)
 #   BERT_GPU_TEST_FILTER      which tests (default Category=CUDA&Needs!=BuiltInModels; the syntax: docs/GPU-CHECK.md)
 #   BERT_GPU_PYTHON           the python with torch (default python3)
+#   BERT_GPU_FP16_PEAK_TFLOPS the GPU's dense fp16 peak for DeviceCheck (default: fp16_peak.py's for nvidia-smi's name)
 #   BERT_GPU_DEVICECHECK_TIMEOUT / BERT_GPU_TESTS_TIMEOUT / BERT_GPU_TORCH_TIMEOUT   seconds (default 300 / 150 / 120)
 set -uo pipefail
 
@@ -79,7 +82,13 @@ main() {
     step "driver path"
     driver_path
 
-    step "DeviceCheck --device $DEVICE --shapes $SHAPES --out $OUT"
+    local peak=${BERT_GPU_FP16_PEAK_TFLOPS:-} gpu peak_args=()
+    if [[ -z $peak ]] && command -v nvidia-smi >/dev/null; then
+        gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n1)
+        peak=$("$PYTHON" "$REPO/bench/gpu/fp16_peak.py" "$gpu") || echo "fp16 peak: '$gpu' is not in bench/gpu/fp16_peak.py"
+    fi
+    [[ -n $peak ]] && peak_args=(--fp16-peak "$peak")
+    step "DeviceCheck --device $DEVICE --shapes $SHAPES --out $OUT ${peak_args[*]}"
     local dc_rc=5 tests_rc=5 torch_rc
     if [[ ! -f $BIN ]]; then
         echo "ERROR: $BIN is missing: run bash bench/gpu/publish.sh here first and carry [\".device\"]"
@@ -88,7 +97,7 @@ main() {
         if [[ ! -x $BIN ]] && ! chmod +x "$BIN" 2>/dev/null; then
             cp "$BIN" /tmp/Bert.Gpu.DeviceCheck && chmod +x /tmp/Bert.Gpu.DeviceCheck && BIN=/tmp/Bert.Gpu.DeviceCheck
         fi
-        timeout "${BERT_GPU_DEVICECHECK_TIMEOUT:-300}" "$BIN" --device "$DEVICE" --shapes "$SHAPES" --out "$OUT"
+        timeout "${BERT_GPU_DEVICECHECK_TIMEOUT:-300}" "$BIN" --device "$DEVICE" --shapes "$SHAPES" --out "$OUT" "${peak_args[@]}"
         dc_rc=$?
         ((dc_rc == 124)) && echo "ERROR: DeviceCheck timed out after ${BERT_GPU_DEVICECHECK_TIMEOUT:-300} s"
     fi

@@ -6,7 +6,8 @@ tests, then ours vs PyTorch.
         --out DIR/summary.md
 
 Any input may be missing or broken (a run that failed early): the summary says so and shows the rest.
-Speed ratio = torch time / our time: above 1 we are faster. The like-for-like torch variant is fp32 with TF32 off.
+Speed ratio = torch time / our time: above 1 we are faster. Our fp32 rows are read against torch's fp32 with TF32 off,
+our fp16 rows against torch's fp16 (cuBLAS, SDPA, BertModel), and the issue's two fp16 targets get a verdict each.
 """
 import argparse
 import json
@@ -14,6 +15,13 @@ import math
 
 # For each kind: the torch variant that does what our kernel does, in fp32.
 LIKE_FOR_LIKE = {"gemm": "linear_fp32", "attention": "sdpa_fp32", "encoder": "bert_fp32"}
+# For each kind: the torch fp16 variant our fp16 row is held to (cuBLAS's bare GEMM for the GEMM target) and, for GEMMs,
+# the one that does what ours does (bias, GELU, residual, as separate fp16 kernels), for context.
+FP16_TARGET = {"gemm": "matmul_fp16", "attention": "sdpa_fp16", "encoder": "bert_fp16"}
+FP16_CONTEXT = {"gemm": "linear_fp16"}
+# The issue's targets: fp16 GEMM >= 60% of cuBLAS fp16 (throughput ratio), encoder tokens/s >= PyTorch fp16 + SDPA.
+GEMM_TARGET = 0.60
+ENCODER_TARGET = 1.0
 
 
 def load(path):
@@ -36,7 +44,8 @@ def rate(entry):
     if entry is None or "medianMs" not in entry:
         return ""
     if entry.get("gflops") is not None:
-        return f"{figure(number(entry['gflops']))} GFLOP/s"
+        peak = entry.get("percentOfFp16Peak")
+        return f"{figure(number(entry['gflops']))} GFLOP/s" + (f" ({number(peak):.1f}% of peak)" if peak is not None else "")
     if entry.get("tokensPerSecond") is not None:
         return f"{figure(number(entry['tokensPerSecond']))} tok/s"
     return ""
@@ -67,7 +76,9 @@ def header(ours, torch, problems):
                   f"{len(checks) - failed} passed, {failed} failed; backend {ours.get('backend')}",
                   f"- ILGPU {ours['machine']['ilgpuVersion']}, {ours['machine']['runtime']}, CUDA driver API "
                   f"{cuda.get('driverVersion', 'n/a')}, {gpu or 'no CUDA device listed'}; host {ours['machine']['cpu']} "
-                  f"({ours['machine']['logicalCores']} cores)"]
+                  f"({ours['machine']['logicalCores']} cores); fp16 peak "
+                  f"{str(ours['fp16PeakTflops']) + ' TFLOP/s' if ours.get('fp16PeakTflops') else 'not given'}"]
+        lines += [f"- skipped: {what}" for what in ours.get("skipped", [])]
     if torch:
         env = torch.get("environment", {})
         lines += [f"- **PyTorch** {env.get('torch')} (CUDA {env.get('torchCuda')}) on {env.get('gpu', torch.get('device'))}"
@@ -78,10 +89,11 @@ def header(ours, torch, problems):
 
 def check_table(ours):
     rows = ["## Correctness (device vs host backend, max |Δ|)", "",
-            "| group | check | max abs diff | tolerance | result |", "|---|---|---:|---:|---|"]
+            "| group | check | max abs diff | tolerance | worst row 1 − cos (bound) | result |", "|---|---|---:|---:|---:|---|"]
     for c in ours.get("checks", []):
         result = "pass" if c.get("passed") else "**FAIL**" + (f": {c['error']}" if c.get("error") else "")
-        rows.append(f"| {c['group']} | {c['name']} | {number(c['maxAbsDiff']):.2e} | {number(c['tolerance']):.0e} | {result} |")
+        cosine = f"{1 - number(c['worstCosine']):.1e} ({1 - number(c['minCosine']):.0e})" if c.get("minCosine") is not None else ""
+        rows.append(f"| {c['group']} | {c['name']} | {number(c['maxAbsDiff']):.2e} | {number(c['tolerance']):.1e} | {cosine} | {result} |")
     return rows + [""]
 
 
@@ -103,10 +115,15 @@ def test_table(tests):
     return rows + [""]
 
 
+def ours_by_name(ours, precision):
+    """Our timings in `precision` by (kind, name); rows from before the fp16 path have no precision and are fp32."""
+    return {(t["kind"], t["name"]): t for t in (ours or {}).get("timings", []) if t.get("precision", "fp32") == precision}
+
+
 def timing_table(ours, torch):
     theirs = {(t["kind"], t["name"]): t for t in (torch or {}).get("timings", [])}
-    mine = {(t["kind"], t["name"]): t for t in (ours or {}).get("timings", [])}
-    keys = list(mine) + [k for k in theirs if k not in mine]
+    mine = ours_by_name(ours, "fp32")
+    keys = list(mine) + [k for k in theirs if k not in mine and LIKE_FOR_LIKE[k[0]] in theirs[k].get("variants", {})]
     rows = ["## Timings (median ms per launch; speed = torch ms / our ms, above 1 we are faster)", "",
             "| kind | name | shape | ours ms | ours | torch fp32 ms | torch fp32 | speed vs torch | torch, for context |",
             "|---|---|---|---:|---:|---:|---:|---:|---|"]
@@ -128,6 +145,70 @@ def timing_table(ours, torch):
     return rows + [""]
 
 
+def throughput_ratio(ourt, their):
+    """Our throughput over torch's at the same shape (torch ms / our ms), or None when either is missing."""
+    if ourt is None or their is None or "medianMs" not in their:
+        return None
+    return their["medianMs"] / number(ourt["medianMs"])
+
+
+def fp16_rows(ours, torch):
+    """(kind, name, our row, torch entry) for every fp16 row either side has, ours first."""
+    theirs = {(t["kind"], t["name"]): t for t in (torch or {}).get("timings", [])
+              if FP16_TARGET[t["kind"]] in t.get("variants", {})}
+    mine = ours_by_name(ours, "fp16")
+    return [(k[0], k[1], mine.get(k), theirs.get(k)) for k in list(mine) + [k for k in theirs if k not in mine]]
+
+
+def fp16_table(ours, torch):
+    rows = ["## fp16 timings (ours vs torch fp16: cuBLAS `torch.matmul`, SDPA, BertModel; ratio = our throughput / torch's)", "",
+            "| kind | name | shape | ours ms | ours | torch fp16 ms | torch fp16 | ratio | torch, for context |",
+            "|---|---|---|---:|---:|---:|---:|---:|---|"]
+    for kind, name, ourt, entry in fp16_rows(ours, torch):
+        variants = (entry or {}).get("variants", {})
+        target = variants.get(FP16_TARGET[kind])
+        torch_ms, torch_rate = torch_cell(target)
+        ratio = throughput_ratio(ourt, target)
+        context_key = FP16_CONTEXT.get(kind)
+        context = variants.get(context_key) if context_key else None
+        context_text = ""
+        if context is not None:
+            context_ratio = throughput_ratio(ourt, context)
+            context_text = f"{context_key} {torch_cell(context)[1] or torch_cell(context)[0]}" + (
+                f", ours {context_ratio:.2f}x of it" if context_ratio is not None else "")
+        shape = (ourt or entry).get("shape", "")
+        ours_cells = f"{number(ourt['medianMs']):.3f} | {rate(ourt)}" if ourt else "— | "
+        rows.append(f"| {kind} | {name} | {shape} | {ours_cells} | {torch_ms} | {torch_rate} | "
+                    f"{'' if ratio is None else f'{ratio:.2f}x'} | {context_text} |")
+    return rows + [""]
+
+
+def verdict(ratios, target, what):
+    """'met' / 'not met' over every (name, ratio) pair, naming the worst, or why it was not measured."""
+    if not ratios:
+        return f"**not measured**: no {what} pair of ours and torch's fp16 rows"
+    name, worst = min(ratios, key=lambda pair: pair[1])
+    met = worst >= target
+    return (f"**{'met' if met else 'not met'}**: worst {name} {worst:.2f}x over {len(ratios)} shape(s); "
+            + ", ".join(f"{n} {r:.2f}x" for n, r in ratios))
+
+
+def targets(ours, torch):
+    """The issue's two fp16 targets, each met or not met, from the fp16 rows both sides timed."""
+    pairs = fp16_rows(ours, torch)
+    gemm = [(name, r) for kind, name, ourt, entry in pairs if kind == "gemm"
+            for r in [throughput_ratio(ourt, (entry or {}).get("variants", {}).get(FP16_TARGET[kind]))] if r is not None]
+    encoder = [(name, r) for kind, name, ourt, entry in pairs if kind == "encoder"
+               for r in [throughput_ratio(ourt, (entry or {}).get("variants", {}).get(FP16_TARGET[kind]))] if r is not None]
+    attn = sorted({entry.get("attnImplementation") or "unrecorded" for kind, _, ourt, entry in pairs
+                   if kind == "encoder" and ourt and entry})
+    return ["## Targets (fp16)", "",
+            f"- fp16 GEMM ≥ {GEMM_TARGET:.0%} of cuBLAS fp16 (`torch.matmul`, every timed layer GEMM): "
+            + verdict(gemm, GEMM_TARGET, "GEMM"),
+            f"- encoder fp16 tokens/s ≥ PyTorch fp16 BertModel (attention: {', '.join(attn) or 'n/a'}): "
+            + verdict(encoder, ENCODER_TARGET, "encoder"), ""]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devicecheck", required=True)
@@ -144,7 +225,9 @@ def main():
     if tests:
         lines += test_table(tests)
     if ours or torch:
+        lines += targets(ours, torch)
         lines += timing_table(ours, torch)
+        lines += fp16_table(ours, torch)
     with open(args.out, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
     print("\n".join(lines))

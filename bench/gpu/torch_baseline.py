@@ -7,7 +7,7 @@ Times, after warm-up, the median of N samples, each a few launches between two s
   gemm       F.linear with the encoder's epilogue (GELU / + residual) in fp32 with TF32 off: like for like with our
              kernel; plain torch.matmul fp32 (the cuBLAS ceiling) and with TF32 on, for context; on CUDA also
              torch.matmul and F.linear+epilogue in fp16 (cuBLAS tensor cores: what the fp16 GEMM is held to, >= 60%),
-             with TFLOP/s as a share of the GPU's dense fp16 peak where the name is known (FP16_PEAK_TFLOPS).
+             with TFLOP/s as a share of the GPU's dense fp16 peak where the name is known (fp16_peak.py).
   attention  F.scaled_dot_product_attention, fp32, on contiguous [batch, heads, seq, head_dim] tensors; the default
              dispatch and, where torch has them, each backend forced; on CUDA the default dispatch in fp16 too.
   encoder    a transformers BertModel from a BertConfig (random init, eval, no_grad, no pooler), fp32 TF32 off; TF32
@@ -28,6 +28,8 @@ import traceback
 import torch
 import torch.nn.functional as F
 
+from fp16_peak import peak_for  # the peak table's one home (run.sh passes the same figure to DeviceCheck)
+
 # name: hidden, layers, heads, intermediate, vocab, max positions (ShapeSet.Models).
 MODELS = {
     "real": {
@@ -35,7 +37,7 @@ MODELS = {
         "minilm-l6": (384, 6, 12, 1536, 30522, 512),
     },
     "small": {
-        "bert-base-small": (64, 2, 4, 128, 100, 64),
+        "bert-base-small": (64, 2, 2, 128, 100, 64),
         "minilm-l6-small": (48, 1, 4, 96, 100, 64),
     },
 }
@@ -45,10 +47,7 @@ OP_PLAN = {"real": (3, 7, 5), "small": (1, 3, 1)}
 ENCODER_PLAN = {"real": (1, 5, 1), "small": (1, 1, 1)}
 # Encoders timed only here, in fp16, at the batch the issue names for MiniLM: name -> (model, sequences, tokens each).
 FP16_ENCODERS = {"real": {"minilm-l6 b512": ("minilm-l6", 512, 128)}, "small": {}}
-# Dense fp16 tensor-core peaks (TFLOP/s, fp32 accumulate, no sparsity) from NVIDIA's data sheets, by a substring of
-# torch's device name: H100/H200 SXM 989.4, H100 PCIe 756, A100 312, L40S 362, A10 125 (fp32 accumulate halves it
-# on GeForce parts, which are not listed).
-FP16_PEAK_TFLOPS = [("H200", 989.4), ("H100 PCIe", 756.0), ("H100", 989.4), ("A100", 312.0), ("L40S", 362.0), ("A10", 125.0)]
+
 
 
 def log(text):
@@ -201,9 +200,8 @@ def time_attention(timer, device, shapes, models, batch):
 
 
 def fp16_peak(device):
-    """The GPU's dense fp16 tensor-core peak in TFLOP/s, or None when its name is not in FP16_PEAK_TFLOPS."""
-    name = torch.cuda.get_device_properties(device).name
-    return next((peak for key, peak in FP16_PEAK_TFLOPS if key in name), None)
+    """The GPU's dense fp16 tensor-core peak in TFLOP/s, or None when fp16_peak.py does not list it."""
+    return peak_for(torch.cuda.get_device_properties(device).name)
 
 
 def forced_sdpa_backends():
@@ -304,6 +302,7 @@ def environment(device):
         props = torch.cuda.get_device_properties(device)
         env.update({"gpu": props.name, "computeCapability": f"{props.major}.{props.minor}",
                     "gpuMemoryBytes": props.total_memory, "multiprocessors": props.multi_processor_count,
+                    "fp16PeakTflops": peak_for(props.name),
                     "cudnn": torch.backends.cudnn.version()})
     return env
 

@@ -13,10 +13,12 @@ namespace Bert.Gpu.Backends.Ilgpu;
 internal static class IlgpuBackends
 {
     /// <summary>
-    /// ILGPU's CPU emulator with warps of 32 and up to 64 threads a group (the CPU tilings' largest), every thread an OS
-    /// thread; parallel mode because sequential mode, chosen under a debugger, is far slower still.
+    /// ILGPU's CPU emulator with warps of 32 and up to 256 threads a group (the tensor-core GEMM's and flash attention's
+    /// 8 warps; with 64, the most the fp32 tilings use, <see cref="IlgpuBackend.Supports"/> admitted fp16 and its first
+    /// kernel threw), every thread an OS thread; parallel mode because sequential mode, chosen under a debugger, is far
+    /// slower still. The test suite's emulator (CpuAccelerator) has the same 8 warps.
     /// </summary>
-    private static readonly CPUDevice EmulatorDevice = new(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 2, numMultiprocessors: 1);
+    private static readonly CPUDevice EmulatorDevice = new(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 8, numMultiprocessors: 1);
 
     /// <summary>CUDA device <paramref name="index"/> (in the driver's order).</summary>
     /// <exception cref="BackendUnavailableException">No driver, no such device, or the device would not start.</exception>
