@@ -63,5 +63,5 @@ internal sealed class RequestTokenizer(ITokenizer tokenizer, int maxLength)
         !truncate && encoded.Ids.Length > maxLength ? throw TooLong(index, $"more than {maxLength}") : encoded;
 
     private ApiError TooLong(int index, string given) => ApiError.Validation(
-        $"`inputs[{index}]` must have less than {maxLength + 1} tokens. Given: {given}; send shorter inputs or set `truncate` to true.");
+        $"`inputs[{index}]` must have at most {maxLength} tokens. Given: {given}; send shorter inputs or set `truncate` to true.");
 }

@@ -84,9 +84,19 @@ internal sealed class ServeEngine : IDisposable
     {
         var start = Stopwatch.GetTimestamp();
         var sequences = new TokenizedText[inputs.Count];
-        await Task.Run(() => Parallel.For(0, inputs.Count, i => sequences[i] = untruncated
-            ? Model.Tokenizer.Encode(inputs[i].Text!, int.MaxValue)
-            : Tokenizer.Encode(inputs[i], truncate, left, i)), cancellation);
+        await Task.Run(() =>
+        {
+            try
+            {
+                Parallel.For(0, inputs.Count, i => sequences[i] = untruncated
+                    ? Model.Tokenizer.Encode(inputs[i].Text!, int.MaxValue)
+                    : Tokenizer.Encode(inputs[i], truncate, left, i));
+            }
+            catch (AggregateException e) when (e.InnerExceptions[0] is ApiError error)
+            {
+                throw error; // the first refused input, not Parallel's wrapper
+            }
+        }, cancellation);
         return (sequences, Stopwatch.GetElapsedTime(start));
     }
 
