@@ -36,7 +36,11 @@ internal sealed class JsonRequest : IDisposable
     {
         var request = context.Request;
         if (request.ContentLength > payloadLimit)
+        {
+            // The body stays unread, so the connection cannot carry another request: say so, or a client reusing it fails.
+            context.Response.Headers.Connection = "close";
             throw TooLarge(payloadLimit);
+        }
         using var body = new MemoryStream();
         try
         {
@@ -44,6 +48,7 @@ internal sealed class JsonRequest : IDisposable
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
+            context.Response.Headers.Connection = "close";
             throw TooLarge(payloadLimit); // chunked bodies: Kestrel's MaxRequestBodySize stops them here
         }
         var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
@@ -77,7 +82,7 @@ internal sealed class JsonRequest : IDisposable
 
     /// <summary>The field, which must be there.</summary>
     public JsonElement Required(string name, string example) =>
-        Field(name) ?? throw ApiError.BadRequest($"Missing field `{name}`; send e.g. {{\"{name}\": {example}}}.");
+        Field(name) ?? throw ApiError.BadRequest($"Missing field `{_path}{name}`; send e.g. {{\"{name}\": {example}}}.");
 
     public bool? Bool(string name) => Field(name) switch
     {

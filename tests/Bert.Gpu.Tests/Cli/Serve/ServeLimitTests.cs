@@ -58,18 +58,26 @@ public sealed class ServeLimitTests
         Assert.Equal(HttpStatusCode.OK, (await Post(http, "/embed", JsonSerializer.Serialize(new { inputs = words, truncate = true }))).Status);
         Assert.Equal(HttpStatusCode.OK, (await Post(http, "/embed", JsonSerializer.Serialize(new { inputs = words, truncate = true, truncation_direction = "left" }))).Status);
 
-        TeiError(await Post(http, "/embed", "{\"inputs\": [\"a\""), 400, "validation", "not valid UTF-8 JSON");
-        TeiError(await Post(http, "/embed", "[1, 2]"), 422, "validation", "send an object");
-        TeiError(await Post(http, "/embed", "{\"inputs\": 3}"), 422, "validation", "`inputs` is a JSON number");
-        TeiError(await Post(http, "/embed", "{\"inputs\": \"a\", \"normalize\": \"yes\"}"), 422, "validation", "`normalize` is a JSON string");
-        TeiError(await Post(http, "/embed", "{\"inputs\": \"a\", \"dimensions\": 0}"), 422, "validation", "`dimensions` is 0");
-        TeiError(await Post(http, "/embed", "{\"inputs\": \"a\", \"truncation_direction\": \"up\"}"), 422, "validation", "`truncation_direction` is 'up'");
-        TeiError(await Post(http, "/embed", "{}"), 422, "validation", "Missing field `inputs`");
-        TeiError(await Post(http, "/embed", "{\"inputs\": []}"), 400, "empty", "`inputs` cannot be empty");
-        TeiError(await Post(http, "/embed", "{\"inputs\": [101, 99999999, 102]}"), 422, "tokenizer", "outside the vocabulary");
-        TeiError(await Post(http, "/embed", "{\"inputs\": [101, -1, 102]}"), 422, "validation", "token ids are whole numbers");
-        TeiError(await Post(http, "/predict", "{\"inputs\": \"a\"}"), 424, "backend", "not a classifier model");
-        TeiError(await Post(http, "/nowhere", "{}"), 404, "validation", "GET /docs lists the routes");
+        (string Path, string Body, int Status, string Type, string Says)[] refused =
+        [
+            ("/embed", "{\"inputs\": [\"a\"", 400, "validation", "not valid UTF-8 JSON"),
+            ("/embed", "[1, 2]", 422, "validation", "send an object"),
+            ("/embed", "{\"inputs\": 3}", 422, "validation", "`inputs` is a JSON number"),
+            ("/embed", "{\"inputs\": \"a\", \"normalize\": \"yes\"}", 422, "validation", "`normalize` is a JSON string"),
+            ("/embed", "{\"inputs\": \"a\", \"dimensions\": 0}", 422, "validation", "`dimensions` is 0"),
+            ("/embed", "{\"inputs\": \"a\", \"truncation_direction\": \"up\"}", 422, "validation", "`truncation_direction` is 'up'"),
+            ("/embed", "{}", 422, "validation", "Missing field `inputs`"),
+            ("/embed", "{\"inputs\": []}", 400, "empty", "`inputs` cannot be empty"),
+            ("/embed", "{\"inputs\": [101, 99999999, 102]}", 422, "tokenizer", "outside the vocabulary"),
+            ("/embed", "{\"inputs\": [101, -1, 102]}", 422, "validation", "token ids are whole numbers"),
+            ("/rerank", "{\"query\": \"q\", \"texts\": [1]}", 422, "validation", "`texts[0]` is a JSON number"),
+            ("/similarity", "{\"inputs\": {\"source_sentence\": \"a\"}}", 422, "validation", "Missing field `inputs.sentences`"),
+            ("/decode", "{\"ids\": []}", 400, "empty", "`ids` cannot be empty"),
+            ("/predict", "{\"inputs\": \"a\"}", 424, "backend", "not a classifier model"),
+            ("/nowhere", "{}", 404, "validation", "GET /docs lists the routes"),
+        ];
+        foreach (var (path, body, status, type, says) in refused)
+            TeiError(await Post(http, path, body), status, type, says);
         using (var invalid = new HttpRequestMessage(HttpMethod.Post, "/embed") { Content = new ByteArrayContent([.. "{\"inputs\":\""u8, 0xff, 0xfe, .. "\"}"u8]) })
         {
             invalid.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "secret");
@@ -104,6 +112,23 @@ public sealed class ServeLimitTests
         Assert.Equal(32, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetArrayLength());
         Assert.Equal(0, exitCode);
         Assert.Contains("stopped after the requests in flight were answered", stderr);
+    }
+
+    [Fact]
+    public async Task AClientThatLeaves_HasItsQueuedSequencesDropped()
+    {
+        // 512 tokens a pass: two of the 32 long texts at a time, so most are still queued when the client leaves.
+        using var server = await ServeProcess.StartAsync("--max-batch-tokens", "512");
+        using var http = new HttpClient { BaseAddress = server.Address };
+        var texts = Enumerable.Range(0, 32).Select(i => string.Join(' ', Enumerable.Repeat($"text {i} waits in the queue", 60))).ToArray();
+        using (var leave = new CancellationTokenSource(TimeSpan.FromMilliseconds(400)))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                http.PostAsync("/embed", new StringContent(JsonSerializer.Serialize(new { inputs = texts }), Encoding.UTF8, "application/json"), leave.Token));
+        await Task.Delay(TimeSpan.FromSeconds(3)); // what is still computing finishes; the rest must not start
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("te_request_failure{err=\"cancelled\"} 1", metrics);
+        var computed = double.Parse(metrics.Split('\n').First(l => l.StartsWith("te_batch_next_size_sum ", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(computed < texts.Length / 2, $"{computed} of {texts.Length} sequences were computed for a client that had left");
     }
 
     [Fact]
