@@ -115,11 +115,19 @@ public sealed class ServeLimitTests
     }
 
     [Fact]
-    public async Task AClientThatLeaves_HasItsQueuedSequencesDropped()
+    public async Task AClientThatLeaves_HasItsQueuedSequencesDropped_AndCorsAllowsOnlyTheGivenOrigin()
     {
         // 512 tokens a pass: two of the 32 long texts at a time, so most are still queued when the client leaves.
-        using var server = await ServeProcess.StartAsync("--max-batch-tokens", "512");
+        using var server = await ServeProcess.StartAsync("--max-batch-tokens", "512", "--cors-allow-origin", "https://docs.example");
         using var http = new HttpClient { BaseAddress = server.Address };
+        foreach (var (origin, allowed) in new[] { ("https://docs.example", true), ("https://elsewhere.example", false) })
+        {
+            using var preflight = new HttpRequestMessage(HttpMethod.Options, "/embed");
+            preflight.Headers.Add("Origin", origin);
+            preflight.Headers.Add("Access-Control-Request-Method", "POST");
+            using var answer = await http.SendAsync(preflight);
+            Assert.Equal(allowed, answer.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) && values.Single() == origin);
+        }
         var texts = Enumerable.Range(0, 32).Select(i => string.Join(' ', Enumerable.Repeat($"text {i} waits in the queue", 60))).ToArray();
         using (var leave = new CancellationTokenSource(TimeSpan.FromMilliseconds(400)))
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
