@@ -23,7 +23,8 @@ internal static class ServeHost
         var metrics = new ServeMetrics(() => permits.InFlight);
         using var engine = ServeEngine.Load(settings, metrics);
         var addresses = Addresses(settings.Hostname);
-        var builder = WebApplication.CreateSlimBuilder();
+        // Content root = the program's folder: an appsettings.json in the user's working folder must not add endpoints.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders(); // one line on stderr when listening; errors go to the clients
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.WebHost.ConfigureKestrel(kestrel =>
