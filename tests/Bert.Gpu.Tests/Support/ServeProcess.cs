@@ -46,6 +46,14 @@ internal sealed partial class ServeProcess : IDisposable
         return (_process.ExitCode, await _rest);
     }
 
+    /// <summary>Waits until <paramref name="inputs"/> inputs are admitted (<c>te_queue_size</c>): a request sent is then queued, not in transit.</summary>
+    public static async Task WaitForQueueAsync(HttpClient http, int inputs)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (!(await http.GetStringAsync("/metrics", timeout.Token)).Contains($"te_queue_size {inputs}\n", StringComparison.Ordinal))
+            await Task.Delay(20, timeout.Token);
+    }
+
     /// <summary>Resident memory of the server, in bytes (Linux's /proc).</summary>
     public long ResidentBytes()
     {
