@@ -14,6 +14,7 @@ var root = new RootCommand("Bert.Gpu: BERT-family sentence embeddings on GPUs (I
     QaCommand.Create(),
     FillMaskCommand.Create(),
     HiddenCommand.Create(),
+    ServeCommand.Create(),
     TokenizeCommand.Create(),
     CalibrateCommand.Create(),
     DevicesCommand.Create(),
@@ -31,7 +32,12 @@ if (parsed.Errors.Count > 0)
 
 try
 {
-    return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return parsed.Invoke(new InvocationConfiguration
+    {
+        EnableDefaultExceptionHandler = false,
+        // serve's host drains in-flight requests on SIGTERM (up to 30 s); System.CommandLine would kill it after 2 s.
+        ProcessTerminationTimeout = null,
+    });
 }
 catch (Exception e) when (e is CliException or ModelFormatException or Bert.Gpu.Quantization.Files.QbertFormatException or BackendUnavailableException
                               or ArgumentException or IOException or UnauthorizedAccessException)

@@ -64,7 +64,7 @@ public sealed class Embedder : IDisposable
         // Windows are combined on the host before normalizing, so the device normalizes only whole texts.
         var normalizeOnDevice = Options.Normalize && Options.LongText == LongTextMode.Truncate;
         _scheduler = new BatchScheduler(_encoders, Pooling, normalizeOnDevice,
-            new SchedulerLimits(batchTokens, Options.MaxBatchSequences, (long)batchTokens * Options.LookAheadBatches));
+            new SchedulerLimits(batchTokens, Options.MaxBatchSequences, (long)batchTokens * Options.LookAheadBatches), Options.BatchComputed);
     }
 
     /// <summary>The model being run.</summary>
@@ -159,6 +159,29 @@ public sealed class Embedder : IDisposable
         await _scheduler.Submit(sequences, rows, cancellation, tokensComputed).ConfigureAwait(false);
         Check(rows.Span);
         return sequences.Sum(s => (long)s.Ids.Length);
+    }
+
+    /// <summary>
+    /// As <see cref="EmbedIntoAsync(IReadOnlyList{TokenizedText}, Memory{float}, CancellationToken, IProgress{long})"/>,
+    /// telling how long the sequences waited in the shared queue and how long their forward passes took: a server
+    /// reports both per request. Sequences of concurrent calls share batches whatever each caller does with its rows
+    /// afterwards (with <see cref="EmbedderOptions.Normalize"/> false, each caller can normalize or cut its own).
+    /// </summary>
+    /// <exception cref="ArgumentException">A sequence is empty, longer than the model's positions, or holds an id outside the vocabulary.</exception>
+    /// <exception cref="NonFiniteEmbeddingException">A sequence's embedding came out NaN or infinite.</exception>
+    public async Task<QueueTimings> EmbedTimedAsync(IReadOnlyList<TokenizedText> sequences, Memory<float> destination, CancellationToken cancellation = default)
+    {
+        if (destination.Length < (long)sequences.Count * Dimension)
+            throw new ArgumentException($"{destination.Length} floats cannot hold {sequences.Count} rows of {Dimension}.", nameof(destination));
+        var rows = destination[..(sequences.Count * Dimension)];
+        var queued = System.Diagnostics.Stopwatch.GetTimestamp();
+        var request = _scheduler.Queue(sequences, rows, cancellation);
+        await request.Task.ConfigureAwait(false);
+        var done = System.Diagnostics.Stopwatch.GetTimestamp();
+        Check(rows.Span);
+        var started = request.Started == 0 ? done : request.Started; // no sequences: no pass
+        return new QueueTimings(System.Diagnostics.Stopwatch.GetElapsedTime(queued, started),
+            System.Diagnostics.Stopwatch.GetElapsedTime(started, done), sequences.Sum(s => (long)s.Ids.Length));
     }
 
     /// <summary>A NaN or infinite value (an overflow in the encoder) is an error naming the text, never a silent row.</summary>

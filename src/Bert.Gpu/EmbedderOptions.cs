@@ -37,4 +37,10 @@ public sealed record EmbedderOptions
 
     /// <summary>How many batches' worth of waiting sequences are sorted by length together.</summary>
     public int LookAheadBatches { get; init; } = 4;
+
+    /// <summary>
+    /// Told each forward pass's sequences, tokens and duration, from the worker's thread as the pass ends (a server's
+    /// batch metrics); keep it cheap: the device waits for it. Null (default): nothing is told.
+    /// </summary>
+    public Action<int, int, TimeSpan>? BatchComputed { get; init; }
 }

@@ -22,6 +22,7 @@ internal sealed class BatchScheduler : IDisposable
     private readonly int _width;
     private readonly Task _batcher;
     private readonly Task[] _workers;
+    private readonly Action<int, int, TimeSpan>? _batchComputed;
     private int _batchesFormed;
     private int _waitingCount; // the single-reader channel cannot count its items
 
@@ -29,8 +30,10 @@ internal sealed class BatchScheduler : IDisposable
     /// <param name="pooling">Pooling of every sequence.</param>
     /// <param name="normalize">L2-normalize pooled rows on the device.</param>
     /// <param name="limits">Batch budgets.</param>
-    public BatchScheduler(IReadOnlyList<BertEncoder> encoders, PoolingMode pooling, bool normalize, SchedulerLimits limits)
+    /// <param name="batchComputed">Told each forward pass's sequences, tokens and duration, from the worker's thread (metrics).</param>
+    public BatchScheduler(IReadOnlyList<BertEncoder> encoders, PoolingMode pooling, bool normalize, SchedulerLimits limits, Action<int, int, TimeSpan>? batchComputed = null)
     {
+        _batchComputed = batchComputed;
         if (encoders.Count == 0)
             throw new ArgumentException("At least one encoder is needed.", nameof(encoders));
         _limits = limits;
@@ -77,7 +80,14 @@ internal sealed class BatchScheduler : IDisposable
     /// <param name="destination">At least <c>count × width</c> floats; written by the workers until the task ends.</param>
     /// <param name="cancellation">Drops the sequences not yet computed.</param>
     /// <param name="tokensComputed">Told each sequence's token count as its row lands, from the worker's thread.</param>
-    public Task Submit(IReadOnlyList<TokenizedText> sequences, Memory<float> destination, CancellationToken cancellation, IProgress<long>? tokensComputed = null)
+    public Task Submit(IReadOnlyList<TokenizedText> sequences, Memory<float> destination, CancellationToken cancellation, IProgress<long>? tokensComputed = null) =>
+        Queue(sequences, destination, cancellation, tokensComputed).Task;
+
+    /// <summary>
+    /// As <see cref="Submit(IReadOnlyList{TokenizedText}, Memory{float}, CancellationToken, IProgress{long})"/>, returning
+    /// the request itself: its <see cref="EmbeddingRequest.Started"/> tells the caller how long it waited in the queue.
+    /// </summary>
+    public EmbeddingRequest Queue(IReadOnlyList<TokenizedText> sequences, Memory<float> destination, CancellationToken cancellation, IProgress<long>? tokensComputed = null)
     {
         if (destination.Length < (long)sequences.Count * _width)
             throw new ArgumentException($"{destination.Length} floats cannot hold {sequences.Count} rows of {_width}.", nameof(destination));
@@ -91,7 +101,7 @@ internal sealed class BatchScheduler : IDisposable
         if (cancellation.IsCancellationRequested)
         {
             request.Cancel();
-            return request.Task;
+            return request;
         }
         if (cancellation.CanBeCanceled)
         {
@@ -107,7 +117,7 @@ internal sealed class BatchScheduler : IDisposable
                 throw new ObjectDisposedException(nameof(BatchScheduler), "The scheduler has been shut down.");
             }
         }
-        return request.Task;
+        return request;
     }
 
     private async Task RunBatcherAsync()
@@ -174,6 +184,9 @@ internal sealed class BatchScheduler : IDisposable
                     s.Owner.Cancel();
                 continue;
             }
+            foreach (var s in staged.Sequences)
+                s.Owner.MarkStarted();
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 encoder.Embed(staged.Batch, pooling, normalize, rows);
@@ -184,6 +197,7 @@ internal sealed class BatchScheduler : IDisposable
                     owner.Fail(error);
                 continue;
             }
+            _batchComputed?.Invoke(staged.Batch.Sequences, staged.Batch.TotalTokens, System.Diagnostics.Stopwatch.GetElapsedTime(start));
             for (var i = 0; i < staged.Sequences.Length; i++)
             {
                 var s = staged.Sequences[i];

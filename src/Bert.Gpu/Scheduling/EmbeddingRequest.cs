@@ -9,6 +9,7 @@ internal sealed class EmbeddingRequest
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IProgress<long>? _tokensComputed;
     private int _remaining;
+    private long _started; // Stopwatch timestamp of the first batch holding one of its sequences; 0 until then
 
     /// <param name="output">Where the rows go, <c>[sequences, width]</c>: the caller's own buffer.</param>
     /// <param name="sequences">How many rows to wait for.</param>
@@ -30,6 +31,12 @@ internal sealed class EmbeddingRequest
     public CancellationToken Cancellation { get; }
 
     public Task Task => _completion.Task;
+
+    /// <summary>When the first forward pass holding one of its sequences began (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), or 0.</summary>
+    public long Started => Volatile.Read(ref _started);
+
+    /// <summary>Records that a forward pass holding one of its sequences begins now; the first call wins.</summary>
+    public void MarkStarted() => Interlocked.CompareExchange(ref _started, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
 
     /// <summary>True once the request has faulted or been cancelled: its other sequences need no computing.</summary>
     public bool IsAbandoned => _completion.Task.IsFaulted || _completion.Task.IsCanceled || Cancellation.IsCancellationRequested;

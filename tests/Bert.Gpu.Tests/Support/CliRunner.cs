@@ -34,6 +34,9 @@ internal static class CliRunner
     /// </summary>
     public static Process Start(bool defaultSignals, params string[] args) => Start(defaultSignals, [], args);
 
+    /// <summary>As <see cref="Start(bool, string[])"/>, with these environment variables set in the child.</summary>
+    public static Process StartWith(bool defaultSignals, (string Name, string Value)[] environment, params string[] args) => Start(defaultSignals, environment, args);
+
     private static Process Start(bool defaultSignals, (string Name, string Value)[] environment, string[] args)
     {
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";

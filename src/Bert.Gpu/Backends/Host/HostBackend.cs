@@ -145,16 +145,7 @@ public sealed class HostBackend : IComputeBackend
     {
         var data = HostBuffer<float>.Of(x);
         for (var r = 0; r < rows; r++)
-        {
-            var row = data.AsSpan(r * width, width);
-            var norm = MathF.Sqrt(HostPooling.Dot(row, row));
-            if (norm > 0)
-            {
-                var inv = 1f / norm;
-                for (var i = 0; i < width; i++)
-                    row[i] *= inv;
-            }
-        }
+            EmbeddingRows.Normalize(data.AsSpan(r * width, width));
     }
 
     /// <inheritdoc />
