@@ -32,9 +32,13 @@ internal static class ServeCommand
             Description = "Origins browsers may call from (repeat the flag; env CORS_ALLOW_ORIGIN, comma-separated; default none).",
             AllowMultipleArgumentsPerToken = false,
         };
+        var precision = CommonOptions.Precision();
+        var cache = CommonOptions.Cache();
+        var cacheMaxBytes = CommonOptions.CacheMaxBytes();
         var command = new Command("serve", "Serve embeddings over HTTP: TEI's routes (/embed, /rerank, …) and OpenAI's /v1/embeddings.")
         {
             model, hostname, port, device, threads, payload, clientBatch, concurrent, batchTokens, batchRequests, autoTruncate, apiKey, cors,
+            precision, cache, cacheMaxBytes,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -55,6 +59,9 @@ internal static class ServeCommand
                 AutoTruncate = ServeSettings.Bool(AutoTruncateFlag(result, autoTruncate), "--auto-truncate", true),
                 ApiKey = result.GetValue(apiKey) ?? ServeSettings.FromEnvironment("--api-key"),
                 CorsAllowOrigins = origins,
+                Precision = result.GetValue(precision),
+                Cache = result.GetValue(cache),
+                CacheMaxBytes = result.GetValue(cacheMaxBytes),
             };
             return ServeHost.RunAsync(settings, cancellation);
         });

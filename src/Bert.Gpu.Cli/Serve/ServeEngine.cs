@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Bert.Gpu.Backends;
+using Bert.Gpu.Cli.Caching;
 using Bert.Gpu.Encoder;
 using Bert.Gpu.Heads;
 using Bert.Gpu.Model;
@@ -24,6 +25,7 @@ internal sealed class ServeEngine : IDisposable
     private readonly string _device;
     private readonly int _threads;
     private (IComputeBackend Backend, BertEncoder Encoder)? _task;
+    private readonly EmbeddingCache? _cache;
 
     private ServeEngine(BertModel model, IReadOnlyList<IComputeBackend> backends, ServeSettings settings, ServeMetrics metrics)
     {
@@ -38,9 +40,16 @@ internal sealed class ServeEngine : IDisposable
             MaxBatchTokens = settings.MaxBatchTokens,
             MaxBatchSequences = settings.MaxBatchRequests,
             BatchComputed = metrics.BatchComputed,
+            Precision = settings.Precision,
         });
         Tokenizer = new RequestTokenizer(model.Tokenizer, model.MaxLength);
         Classifier = model.Heads.Kind == HeadKind.SequenceClassification ? model.Head(HeadKind.SequenceClassification) : null;
+        // Rows are cached raw (before a request's dimensions and normalize) by the token ids they were computed from,
+        // which already carry the request's truncation: one cache entry serves every option a request can choose.
+        _cache = settings.Cache is null ? null : EmbeddingCache.Open(settings.Cache, new CacheIdentity(model.ContentHash, Dimension,
+            Pooling.ToString().ToLowerInvariant(), Normalize: false, model.MaxLength, "truncate", null, Precision,
+            CacheIdentity.DeviceFamily(DeviceName), Ids: true), settings.CacheMaxBytes, Console.Error);
+        metrics.Cache = _cache?.Counters;
     }
 
     /// <summary>Loads <see cref="ServeSettings.Model"/> onto <see cref="ServeSettings.Device"/>.</summary>
@@ -112,15 +121,7 @@ internal sealed class ServeEngine : IDisposable
             throw ApiError.BadRequest($"`dimensions` is {width}; model '{Model.Name}' gives {Dimension} values, so ask for 1 to {Dimension}.");
         var (sequences, tokenization) = await TokenizeAsync(inputs, truncate, left, cancellation);
         var pooled = new float[sequences.Length * Dimension];
-        QueueTimings queue;
-        try
-        {
-            queue = await _embedder.EmbedTimedAsync(sequences, pooled, cancellation);
-        }
-        catch (NonFiniteEmbeddingException e)
-        {
-            throw ApiError.Backend($"Inference failed: {e.Message}");
-        }
+        var queue = await EmbedCachedAsync(sequences, pooled, cancellation);
         var rows = width == Dimension ? pooled : new float[sequences.Length * width];
         for (var i = 0; i < sequences.Length; i++)
         {
@@ -129,7 +130,43 @@ internal sealed class ServeEngine : IDisposable
             if (normalize)
                 EmbeddingRows.Normalize(row);
         }
-        return (rows, width, new RequestTimings(tokenization, queue.Queue, queue.Inference, queue.Tokens, inputs.Sum(x => x.Characters)));
+        // The request's tokens, cached rows included: what OpenAI's usage counts.
+        var tokens = sequences.Sum(s => (long)s.Ids.Length);
+        return (rows, width, new RequestTimings(tokenization, queue.Queue, queue.Inference, tokens, inputs.Sum(x => x.Characters)));
+    }
+
+    /// <summary>
+    /// The raw pooled rows of <paramref name="sequences"/> into <paramref name="pooled"/>: with <c>--cache</c>, those whose
+    /// ids the cache holds from there (the same float32 bits), the rest through the shared queue, then stored.
+    /// </summary>
+    private async Task<QueueTimings> EmbedCachedAsync(TokenizedText[] sequences, float[] pooled, CancellationToken cancellation)
+    {
+        var keys = _cache is null ? null : sequences.Select(s => _cache.Keys.ForIds(s.Ids)).ToList();
+        var found = _cache is null ? null : _cache.Lookup(keys!);
+        var misses = Enumerable.Range(0, sequences.Length).Where(i => found?[i] is null).ToArray();
+        var computed = misses.Length == sequences.Length ? pooled : new float[misses.Length * Dimension];
+        var queue = new QueueTimings(TimeSpan.Zero, TimeSpan.Zero, 0);
+        if (misses.Length > 0)
+        {
+            try
+            {
+                queue = await _embedder.EmbedTimedAsync(misses.Length == sequences.Length ? sequences : [.. misses.Select(i => sequences[i])],
+                    computed, cancellation);
+            }
+            catch (NonFiniteEmbeddingException e)
+            {
+                throw ApiError.Backend($"Inference failed: {e.Message}");
+            }
+            _cache?.Store([.. misses.Select(i => keys![i])], computed);
+        }
+        if (found is null)
+            return queue;
+        for (var i = 0; i < sequences.Length; i++)
+            found[i]?.CopyTo(pooled, i * Dimension);
+        if (computed != pooled)
+            for (var m = 0; m < misses.Length; m++)
+                computed.AsSpan(m * Dimension, Dimension).CopyTo(pooled.AsSpan(misses[m] * Dimension));
+        return queue;
     }
 
     /// <summary>The classifier's logits of <paramref name="sequences"/>, <c>[sequences, head width]</c>.</summary>
@@ -190,6 +227,7 @@ internal sealed class ServeEngine : IDisposable
     public void Dispose()
     {
         _embedder.Dispose();
+        _cache?.Dispose();
         if (_task is { } task)
         {
             task.Encoder.Dispose();

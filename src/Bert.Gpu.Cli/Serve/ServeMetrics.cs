@@ -23,6 +23,9 @@ internal sealed class ServeMetrics
     /// <param name="queueSize">Inputs admitted and not yet answered (te_queue_size).</param>
     public ServeMetrics(Func<int> queueSize) => _queueSize = queueSize;
 
+    /// <summary>The <c>--cache</c>'s counters, rendered as <c>te_cache_*</c> (TEI has no cache, so no name of its); null without one.</summary>
+    public Caching.CacheCounters? Cache { get; set; }
+
     public void Count(string name, string labels) => _counters.AddOrUpdate((name, labels), 1, (_, n) => n + 1);
 
     public void Request(string method) => Count("te_request_count", $"method=\"{method}\"");
@@ -63,6 +66,13 @@ internal sealed class ServeMetrics
                 text.Append(CultureInfo.InvariantCulture, $"{name}{{{labels}}} {value}\n");
         }
         text.Append(CultureInfo.InvariantCulture, $"# TYPE te_queue_size gauge\nte_queue_size {_queueSize()}\n");
+        if (Cache is { } cache)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"# TYPE te_cache_hits counter\nte_cache_hits {cache.Hits}\n");
+            text.Append(CultureInfo.InvariantCulture, $"# TYPE te_cache_misses counter\nte_cache_misses {cache.Misses}\n");
+            text.Append(CultureInfo.InvariantCulture, $"# TYPE te_cache_evictions counter\nte_cache_evictions {cache.Evictions}\n");
+            text.Append(CultureInfo.InvariantCulture, $"# TYPE te_cache_bytes gauge\nte_cache_bytes {cache.Bytes}\n");
+        }
         foreach (var (name, histogram) in _histograms.OrderBy(h => h.Key))
             histogram.Render(name, text);
         return text.ToString();

@@ -22,6 +22,9 @@ internal sealed record ServeSettings
     public bool AutoTruncate { get; init; } = true;
     public string? ApiKey { get; init; }
     public IReadOnlyList<string> CorsAllowOrigins { get; init; } = [];
+    public Bert.Gpu.Backends.Precision Precision { get; init; } = Bert.Gpu.Backends.Precision.Auto;
+    public string? Cache { get; init; }
+    public long CacheMaxBytes { get; init; } = Caching.EmbeddingCache.DefaultMaxBytes;
 
     /// <summary>The environment variable of each flag (TEI's names).</summary>
     public static readonly IReadOnlyDictionary<string, string> Variables = new Dictionary<string, string>

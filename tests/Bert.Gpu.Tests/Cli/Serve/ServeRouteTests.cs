@@ -76,5 +76,28 @@ public sealed class ServeRouteTests : IDisposable
             Assert.True(docs.GetProperty("paths").TryGetProperty(route, out _), $"/docs lacks {route}");
     }
 
+    private static float[][] Rows(JsonElement rows) => [.. rows.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray())];
+
+    [Fact]
+    public async Task TheCacheServesTheRowsAServerWithoutOneComputes_WhateverTheRequestsOptions()
+    {
+        using var plain = await ServeProcess.StartAsync();
+        using var plainHttp = new HttpClient { BaseAddress = plain.Address };
+        var normalized = Rows(await Post(plainHttp, "/embed", new { inputs = Texts }));
+        var cut = Rows(await Post(plainHttp, "/embed", new { inputs = Texts, normalize = false, dimensions = 8 }));
+
+        using var server = await ServeProcess.StartAsync("--cache", Path.Combine(_dir, "cache"));
+        using var http = new HttpClient { BaseAddress = server.Address };
+        Assert.Equal(normalized, Rows(await Post(http, "/embed", new { inputs = Texts })));   // computed and stored
+        Assert.Equal(normalized, Rows(await Post(http, "/embed", new { inputs = Texts })));   // from the cache
+        Assert.Equal(cut, Rows(await Post(http, "/embed", new { inputs = Texts, normalize = false, dimensions = 8 }))); // the same raw rows
+
+        // Rows are stored raw, keyed by their token ids: the second and third requests hit, whatever their options.
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains($"te_cache_hits {2 * Texts.Length}\n", metrics);
+        Assert.Contains($"te_cache_misses {Texts.Length}\n", metrics);
+        Assert.Matches(@"te_cache_bytes [1-9]\d*\n", metrics);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
