@@ -1,4 +1,5 @@
 using Bert.Gpu.Cli.Input;
+using Bert.Gpu.Cli.Jobs;
 using Bert.Gpu.Cli.Output;
 
 namespace Bert.Gpu.Cli.Shards;
@@ -43,6 +44,27 @@ internal sealed class ShardedEmbed
             throw new CliException($"{folder}: cannot make the output folder ({e.Message}); choose another --output.", e);
         }
         return new ShardedEmbed(ShardInput.Count(open, spec), Path.Combine(folder, spec.PartName));
+    }
+
+    /// <summary>
+    /// With <c>--resume</c> (<paramref name="resume"/>) and the part already in the folder — a task rerun after it
+    /// finished, as a requeued or resubmitted array does: whether that part is this very shard's, done with
+    /// <paramref name="identity"/> (then nothing is left to do). Without <c>--resume</c>, or with no part yet, false.
+    /// </summary>
+    /// <exception cref="CliException">The part there was made by another run: other options, another slice or input.</exception>
+    public bool IsComplete(JobIdentity identity, bool resume)
+    {
+        if (!resume || !File.Exists(PartPath))
+            return false;
+        var (part, rows) = PartFile.ReadFooter(PartPath);
+        var reasons = identity.Differences(part.Identity).ToList();
+        if (part.Shard != _input.Shard || part.RowStart != _input.Start || part.RowEnd != _input.End || rows != _input.End - _input.Start)
+            reasons.Add($"it holds rows {part.RowStart}–{part.RowEnd} of shard {part.Shard.Index + 1} of {part.Shard.Count}, this shard is rows {_input.Start}–{_input.End}");
+        if (part.InputSha256 != _input.InputSha256)
+            reasons.Add("it was made from another input");
+        return reasons.Count == 0
+            ? true
+            : throw new CliException($"{PartPath}: exists, but not from this run ({string.Join("; ", reasons)}); pass --overwrite to replace it, or write to another folder.");
     }
 
     /// <summary>The shard's texts, from the input <paramref name="open"/> opens again.</summary>

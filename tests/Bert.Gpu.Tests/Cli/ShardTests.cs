@@ -223,5 +223,26 @@ public sealed class ShardTests : IDisposable
         Assert.Equal(["part-00000-of-00002.parquet", "part-00001-of-00002.parquet"], Directory.GetFiles(PathOf("dataset")).Select(Path.GetFileName).Order());
     }
 
+    [Fact]
+    public void AFinishedShardRerunWithResume_IsDone_AndOneFromAnotherRunIsRefused()
+    {
+        File.WriteAllLines(PathOf("in.txt"), _lines.Take(40));
+        Shards("dataset", 2);
+        var part = PathOf(Path.Combine("dataset", "part-00000-of-00002.parquet"));
+        var bytes = File.ReadAllBytes(part);
+
+        var again = Embed("dataset", "--shard", "0/2", "--resume");
+        Succeeded(again);
+        Assert.Contains($"{part}: already complete", again.StandardError);
+        Assert.Equal(bytes, File.ReadAllBytes(part));
+
+        AssertOneLineError(Embed("dataset", "--shard", "0/2", "--resume", "--no-normalize"),
+            $"{part}: exists, but not from this run (normalization (--no-normalize) was on, now off); pass --overwrite to replace it, or write to another folder.");
+        File.WriteAllLines(PathOf("in.txt"), _lines.Skip(1).Take(40));
+        Assert.Contains("it was made from another input", Embed("dataset", "--shard", "0/2", "--resume").StandardError);
+        AssertOneLineError(Embed("dataset", "--shard", "0/2"), $"{part}: exists; pass --overwrite to replace it, or choose another --output.");
+        Assert.Equal(bytes, File.ReadAllBytes(part));
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
