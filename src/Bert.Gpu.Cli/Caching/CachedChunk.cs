@@ -24,6 +24,10 @@ internal sealed class CachedChunk
     public static CachedChunk Find(EmbeddingCache cache, IReadOnlyList<string> texts, IReadOnlyList<int[]>? ids) => new(cache,
         ids is null ? [.. texts.Select(cache.Keys.ForText)] : [.. ids.Select(i => cache.Keys.ForIds(i))]);
 
+    /// <summary>Looks up the rows of pre-tokenized <paramref name="sequences"/>, keyed by their ids (the server's rows).</summary>
+    public static CachedChunk Find(EmbeddingCache cache, IReadOnlyList<Bert.Gpu.Tokenization.TokenizedText> sequences) =>
+        new(cache, [.. sequences.Select(s => cache.Keys.ForIds(s.Ids))]);
+
     /// <summary>Rows to compute.</summary>
     public int Missing => _missing.Length;
 

@@ -137,35 +137,32 @@ internal sealed class ServeEngine : IDisposable
 
     /// <summary>
     /// The raw pooled rows of <paramref name="sequences"/> into <paramref name="pooled"/>: with <c>--cache</c>, those whose
-    /// ids the cache holds from there (the same float32 bits), the rest through the shared queue, then stored.
+    /// ids the cache holds from there (the same float32 bits), the rest through the shared queue and then stored, as
+    /// <c>embed</c> does it (<see cref="CachedChunk"/>).
     /// </summary>
     private async Task<QueueTimings> EmbedCachedAsync(TokenizedText[] sequences, float[] pooled, CancellationToken cancellation)
     {
-        var keys = _cache is null ? null : sequences.Select(s => _cache.Keys.ForIds(s.Ids)).ToList();
-        var found = _cache is null ? null : _cache.Lookup(keys!);
-        var misses = Enumerable.Range(0, sequences.Length).Where(i => found?[i] is null).ToArray();
-        var computed = misses.Length == sequences.Length ? pooled : new float[misses.Length * Dimension];
+        var cached = _cache is null ? null : CachedChunk.Find(_cache, sequences);
+        IReadOnlyList<TokenizedText> missing = cached is null ? sequences : cached.OnlyMissing(sequences);
         var queue = new QueueTimings(TimeSpan.Zero, TimeSpan.Zero, 0);
-        if (misses.Length > 0)
+        async Task<long> Compute()
         {
+            if (missing.Count == 0)
+                return 0;
             try
             {
-                queue = await _embedder.EmbedTimedAsync(misses.Length == sequences.Length ? sequences : [.. misses.Select(i => sequences[i])],
-                    computed, cancellation);
+                queue = await _embedder.EmbedTimedAsync(missing, pooled, cancellation);
             }
             catch (NonFiniteEmbeddingException e)
             {
                 throw ApiError.Backend($"Inference failed: {e.Message}");
             }
-            _cache?.Store([.. misses.Select(i => keys![i])], computed);
+            return queue.Tokens;
         }
-        if (found is null)
-            return queue;
-        for (var i = 0; i < sequences.Length; i++)
-            found[i]?.CopyTo(pooled, i * Dimension);
-        if (computed != pooled)
-            for (var m = 0; m < misses.Length; m++)
-                computed.AsSpan(m * Dimension, Dimension).CopyTo(pooled.AsSpan(misses[m] * Dimension));
+        if (cached is null)
+            await Compute();
+        else
+            await cached.Complete(Compute(), pooled, Dimension);
         return queue;
     }
 
