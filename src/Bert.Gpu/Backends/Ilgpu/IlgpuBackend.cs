@@ -171,7 +171,7 @@ public sealed class IlgpuBackend : IComputeBackend
                 return;
             case IlgpuHalfLinearWeights w when ReferenceEquals(w.Weight.Owner, _memory):
                 // The input goes to fp16 (zero-padded to the weight's K); the output and the residual stay fp32.
-                var halves = HalfScratch(ref _halfInput, (long)rows * w.PaddedInFeatures);
+                var halves = Scratch(ref _halfInput, (long)rows * w.PaddedInFeatures);
                 _half.Value.ToHalf.Launch(_stream, Float(x, nameof(x)).View, rows, w.InFeatures, w.PaddedInFeatures, halves);
                 _half.Value.Linear.Launch(_stream, halves, rows, w.Weight.View, w.Bias.View, w.OutFeatures, w.PaddedInFeatures, code,
                     residualView, null, Float(y, nameof(y)).View);
@@ -200,30 +200,20 @@ public sealed class IlgpuBackend : IComputeBackend
     /// </summary>
     private (ArrayView<int> Codes, ArrayView<float> Scales) Int8Scratch(int rows, int words)
     {
-        var codes = (long)rows * words;
-        if (_int8Codes is null || _int8Codes.Length < codes)
-        {
-            _int8Codes?.Dispose();
-            _int8Codes = _memory.Allocate<int>(checked((int)codes));
-        }
-        if (_int8Scales is null || _int8Scales.Length < rows)
-        {
-            _int8Scales?.Dispose();
-            _int8Scales = _memory.Allocate<float>(Math.Max(rows, 1));
-        }
-        return (_int8Codes.View.SubView(0, codes), _int8Scales.View.SubView(0, rows));
+        return (Scratch(ref _int8Codes, (long)rows * words), Scratch(ref _int8Scales, rows));
     }
 
     /// <summary>
-    /// Scratch of fp16 bits, at least <paramref name="length"/> long: grown, never shrunk. What the fp16 path holds besides
-    /// the fp32 workspace is counted per token in <see cref="Encoder.Workspace.BytesPerToken"/>.
+    /// The first <paramref name="length"/> elements of a scratch buffer, grown (never shrunk) when a larger batch or wider
+    /// layer comes. What the fp16 path holds this way besides the fp32 workspace is counted per token in
+    /// <see cref="Encoder.Workspace.BytesPerToken"/>; the int8 path's is not (see <see cref="Int8Scratch"/>).
     /// </summary>
-    private ArrayView<ushort> HalfScratch(ref IlgpuBuffer<ushort>? buffer, long length)
+    private ArrayView<T> Scratch<T>(ref IlgpuBuffer<T>? buffer, long length) where T : unmanaged
     {
         if (buffer is null || buffer.Length < length)
         {
             buffer?.Dispose();
-            buffer = _memory.Allocate<ushort>(checked((int)Math.Max(length, 1)));
+            buffer = _memory.Allocate<T>(checked((int)Math.Max(length, 1)));
         }
         return buffer.View.SubView(0, length);
     }
@@ -244,8 +234,8 @@ public sealed class IlgpuBackend : IComputeBackend
             return;
         }
         var width = 3 * heads * headDim;
-        var qkvHalves = HalfScratch(ref _halfQkv, (long)batch.TotalTokens * width);
-        var contextHalves = HalfScratch(ref _halfContext, (long)batch.TotalTokens * heads * headDim);
+        var qkvHalves = Scratch(ref _halfQkv, (long)batch.TotalTokens * width);
+        var contextHalves = Scratch(ref _halfContext, (long)batch.TotalTokens * heads * headDim);
         var kernels = _half.Value;
         kernels.ToHalf.Launch(_stream, Float(qkv, nameof(qkv)).View, batch.TotalTokens, width, width, qkvHalves);
         kernels.Attention.Launch(_stream, qkvHalves, seqStarts, batch.Sequences, batch.TotalTokens, batch.MaxSequenceLength, heads, headDim, contextHalves);
