@@ -11,12 +11,6 @@ namespace Bert.Gpu.Kernels.Conversion;
 /// </summary>
 public sealed class FromHalfKernel
 {
-    /// <summary>Threads per group; the grid strides over the elements (as <see cref="ToHalfKernel"/>).</summary>
-    private const int GroupSize = 256;
-
-    /// <summary>Most groups launched: enough to fill any GPU (132 SMs × 16), few enough that each thread does several elements.</summary>
-    private const int MaxGroups = 2048;
-
     private readonly Accelerator _accelerator;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<ushort>, ArrayView<float>, long> _kernel;
 
@@ -36,9 +30,7 @@ public sealed class FromHalfKernel
         Shapes.Require(y, count, nameof(y), $"[{count}]");
         if (count == 0)
             return;
-        var threads = System.Math.Min(GroupSize, _accelerator.MaxNumThreadsPerGroup);
-        var groups = (int)System.Math.Min(MaxGroups, (count + threads - 1) / threads);
-        _kernel(stream, new KernelConfig(groups, threads), x, y, count);
+        _kernel(stream, GridStride.For(_accelerator, count), x, y, count);
     }
 
     private static void Kernel(ArrayView<ushort> x, ArrayView<float> y, long count)

@@ -12,12 +12,6 @@ namespace Bert.Gpu.Kernels.Conversion;
 /// </summary>
 public sealed class ToHalfKernel
 {
-    /// <summary>Threads per group; the grid strides over the elements.</summary>
-    private const int GroupSize = 256;
-
-    /// <summary>Most groups launched: enough to fill any GPU (132 SMs × 16), few enough that each thread does several elements.</summary>
-    private const int MaxGroups = 2048;
-
     private readonly Accelerator _accelerator;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<ushort>, ToHalfShape> _kernel;
 
@@ -45,9 +39,7 @@ public sealed class ToHalfKernel
         Shapes.Require(y, (long)rows * paddedWidth, nameof(y), $"[{rows}, {paddedWidth}]");
         if (rows == 0)
             return;
-        var threads = System.Math.Min(GroupSize, _accelerator.MaxNumThreadsPerGroup);
-        var groups = (int)System.Math.Min(MaxGroups, ((long)rows * paddedWidth + threads - 1) / threads);
-        _kernel(stream, new KernelConfig(groups, threads), x, y, new ToHalfShape(rows, width, paddedWidth));
+        _kernel(stream, GridStride.For(_accelerator, (long)rows * paddedWidth), x, y, new ToHalfShape(rows, width, paddedWidth));
     }
 
     /// <summary>The scalar arguments.</summary>
