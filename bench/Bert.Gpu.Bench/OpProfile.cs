@@ -54,6 +54,8 @@ internal static class OpProfile
 
         public string DeviceName => inner.DeviceName;
         public IDeviceBuffer Allocate(int length) => inner.Allocate(length);
+        public IDeviceBuffer AllocateHalf(int length) => inner.AllocateHalf(length);
+        public bool SupportsHalfAttention(int headDim) => inner.SupportsHalfAttention(headDim);
         public IDeviceBuffer Upload(ReadOnlySpan<float> values) => inner.Upload(values);
         public IDeviceBuffer Upload(ReadOnlySpan<int> values) => inner.Upload(values);
         public bool Supports(LinearFormat format) => inner.Supports(format);
@@ -63,18 +65,21 @@ internal static class OpProfile
         public void Download(IDeviceBuffer source, Span<float> destination) => inner.Download(source, destination);
 
         public void EmbedLayerNorm(DeviceBatch batch, IDeviceBuffer wordEmbeddings, IDeviceBuffer positionEmbeddings,
-            IDeviceBuffer typeEmbeddings, IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output) =>
-            Time("embeddings + LayerNorm", () => inner.EmbedLayerNorm(batch, wordEmbeddings, positionEmbeddings, typeEmbeddings, gamma, beta, hidden, epsilon, output));
+            IDeviceBuffer typeEmbeddings, IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output,
+            IDeviceBuffer? halfCopy = null) =>
+            Time("embeddings + LayerNorm", () => inner.EmbedLayerNorm(batch, wordEmbeddings, positionEmbeddings, typeEmbeddings, gamma, beta, hidden, epsilon, output, halfCopy));
 
-        public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y) =>
+        public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y,
+            IDeviceBuffer? halfCopy = null) =>
             Time($"linear {weights.Format} {weights.OutFeatures}×{weights.InFeatures}{(activation == Activation.Gelu ? " +GELU" : "")}{(residual is null ? "" : " +residual")}",
-                () => inner.Linear(x, rows, weights, activation, residual, y));
+                () => inner.Linear(x, rows, weights, activation, residual, y, halfCopy));
 
         public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context, Precision precision = Precision.Fp32) =>
             Time("attention", () => inner.Attention(batch, qkv, heads, headDim, context, precision));
 
-        public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon) =>
-            Time("LayerNorm", () => inner.LayerNorm(x, rows, width, gamma, beta, epsilon));
+        public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon,
+            IDeviceBuffer? halfCopy = null) =>
+            Time("LayerNorm", () => inner.LayerNorm(x, rows, width, gamma, beta, epsilon, halfCopy));
 
         public void Pool(DeviceBatch batch, IDeviceBuffer hidden, int width, PoolingMode mode, IDeviceBuffer output) =>
             Time("pool", () => inner.Pool(batch, hidden, width, mode, output));

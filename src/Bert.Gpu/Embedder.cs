@@ -57,7 +57,7 @@ public sealed class Embedder : IDisposable
             throw new ArgumentException($"The devices resolve precision {Options.Precision} differently ({string.Join(", ", _encoders.Select(e => $"{e.Backend.DeviceName}: {e.Precision}"))}); choose fp32 or fp16 for all of them.", nameof(options));
         }
         // Sized after the weights are on the devices, so the budget sees the memory that is really left.
-        var batchTokens = Options.MaxBatchTokens ?? _encoders.Min(e => BatchBudget.For(e.Backend, model.Config, _maxLength, e.Precision));
+        var batchTokens = Options.MaxBatchTokens ?? _encoders.Min(e => BatchBudget.For(e, _maxLength));
         MaxBatchTokens = batchTokens;
         foreach (var encoder in _encoders)
             encoder.Reserve(batchTokens);

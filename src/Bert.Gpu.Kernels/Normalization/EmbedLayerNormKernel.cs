@@ -19,8 +19,8 @@ public readonly record struct EmbeddingIndices(ArrayView<int> Ids, ArrayView<int
 
 /// <summary>
 /// <c>output[t] = LayerNorm(word[ids[t]] + position[positions[t]] + type[types[t]])</c>: the gather, the sum and the
-/// LayerNorm in one pass, one group per token (see <see cref="RowLayerNorm"/>). Indices are not range-checked on the
-/// device: the caller validates them.
+/// LayerNorm in one pass, one group per token (see <see cref="RowLayerNorm"/>), optionally also written as fp16 (the fp16
+/// pipeline's first GEMM input). Indices are not range-checked on the device: the caller validates them.
 /// </summary>
 public sealed class EmbedLayerNormKernel
 {
@@ -53,8 +53,9 @@ public sealed class EmbedLayerNormKernel
     /// <param name="beta">LayerNorm shift <c>[width]</c>.</param>
     /// <param name="epsilon">Added to the variance.</param>
     /// <param name="output">Hidden states <c>[tokens, width]</c>.</param>
+    /// <param name="halves">Also gets the hidden states as fp16 bits (nearest even), <c>[tokens, width]</c>; null for none.</param>
     public void Launch(AcceleratorStream stream, EmbeddingIndices indices, EmbeddingTables tables, int tokens, int width,
-        ArrayView<float> gamma, ArrayView<float> beta, float epsilon, ArrayView<float> output)
+        ArrayView<float> gamma, ArrayView<float> beta, float epsilon, ArrayView<float> output, ArrayView<ushort>? halves = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfNegative(tokens);
@@ -68,28 +69,30 @@ public sealed class EmbedLayerNormKernel
         Shapes.Require(gamma, width, nameof(gamma), $"[{width}]");
         Shapes.Require(beta, width, nameof(beta), $"[{width}]");
         Shapes.Require(output, (long)tokens * width, nameof(output), $"[{tokens}, {width}]");
+        if (halves is { } h)
+            Shapes.Require(h, (long)tokens * width, nameof(halves), $"[{tokens}, {width}]");
         if (tokens == 0)
             return;
         KernelLimits.Check(_accelerator, nameof(EmbedLayerNormKernel), Threads, GroupSum.MaxGroupSize);
         var config = new KernelConfig(new Index1D(tokens), new Index1D(Threads));
         _kernel(stream, config, indices.Ids, indices.Positions, indices.Types, tables.Word, tables.Position, tables.Type,
-            gamma, beta, output, new EmbedShape(width, epsilon));
+            gamma, beta, output, halves ?? output.Cast<ushort>(), new EmbedShape(width, epsilon, halves is null ? 0 : 1));
     }
 
     /// <summary>
-    /// The kernel's ten arguments exceed ILGPU's typed loaders (nine), and views nested in a struct cannot be passed to
+    /// The kernel's eleven arguments exceed ILGPU's typed loaders (nine), and views nested in a struct cannot be passed to
     /// OpenCL, so the launcher is this delegate loaded by reflection.
     /// </summary>
     internal delegate void Launcher(AcceleratorStream stream, KernelConfig config, ArrayView<int> ids, ArrayView<int> positions,
         ArrayView<int> types, ArrayView<float> word, ArrayView<float> position, ArrayView<float> type, ArrayView<float> gamma,
-        ArrayView<float> beta, ArrayView<float> output, EmbedShape shape);
+        ArrayView<float> beta, ArrayView<float> output, ArrayView<ushort> halves, EmbedShape shape);
 
     /// <summary>The scalar arguments.</summary>
-    internal readonly record struct EmbedShape(int Width, float Epsilon);
+    internal readonly record struct EmbedShape(int Width, float Epsilon, int WriteHalves);
 
     private static void Kernel(ArrayView<int> ids, ArrayView<int> positions, ArrayView<int> types, ArrayView<float> wordTable,
         ArrayView<float> positionTable, ArrayView<float> typeTable, ArrayView<float> gamma, ArrayView<float> beta,
-        ArrayView<float> output, EmbedShape s)
+        ArrayView<float> output, ArrayView<ushort> halves, EmbedShape s)
     {
         var token = Grid.IdxX;
         var word = ids[token] * s.Width;
@@ -99,5 +102,7 @@ public sealed class EmbedLayerNormKernel
         for (var c = Group.IdxX; c < s.Width; c += Group.DimX)
             row[c] = wordTable[word + c] + positionTable[position + c] + typeTable[type + c];
         RowLayerNorm.Normalize(row, s.Width, gamma, beta, s.Epsilon);
+        if (s.WriteHalves != 0)
+            RowLayerNorm.WriteHalves(row, s.Width, halves.SubView(token * s.Width, s.Width));
     }
 }

@@ -5,14 +5,15 @@ using ILGPU.Runtime;
 namespace Bert.Gpu.Kernels.Normalization;
 
 /// <summary>
-/// In-place LayerNorm of each row of <c>x [rows, width]</c>, optionally of <c>x + residual</c>: one group per row,
-/// fp32 two-pass statistics, deterministic reductions (see <see cref="RowLayerNorm"/>).
+/// In-place LayerNorm of each row of <c>x [rows, width]</c>, optionally of <c>x + residual</c>, optionally also written
+/// as fp16 (the fp16 pipeline's next GEMM input): one group per row, fp32 two-pass statistics, deterministic reductions
+/// (see <see cref="RowLayerNorm"/>).
 /// </summary>
 public sealed class LayerNormKernel
 {
     private readonly Accelerator _accelerator;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        ArrayView<float>, LayerNormShape> _kernel;
+        ArrayView<float>, ArrayView<ushort>, LayerNormShape> _kernel;
 
     /// <summary>Compiles the kernel for <paramref name="accelerator"/>.</summary>
     /// <param name="accelerator">Where it runs.</param>
@@ -23,7 +24,8 @@ public sealed class LayerNormKernel
         Threads = threads ?? RowLayerNorm.GroupSize(accelerator);
         if (!GroupSum.IsValidGroupSize(Threads))
             throw new ArgumentOutOfRangeException(nameof(threads), $"{Threads} threads per row is not a power of two.");
-        _kernel = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LayerNormShape>(Kernel);
+        _kernel = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<ushort>,
+            LayerNormShape>(Kernel);
     }
 
     /// <summary>Threads per row.</summary>
@@ -38,8 +40,9 @@ public sealed class LayerNormKernel
     /// <param name="beta">Shift <c>[width]</c>.</param>
     /// <param name="epsilon">Added to the variance.</param>
     /// <param name="residual">Added to each row before the statistics, <c>[rows, width]</c>; null for none.</param>
+    /// <param name="halves">Also gets the normalized rows as fp16 bits (nearest even), <c>[rows, width]</c>; null for none.</param>
     public void Launch(AcceleratorStream stream, ArrayView<float> x, int rows, int width, ArrayView<float> gamma,
-        ArrayView<float> beta, float epsilon, ArrayView<float>? residual = null)
+        ArrayView<float> beta, float epsilon, ArrayView<float>? residual = null, ArrayView<ushort>? halves = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
@@ -49,19 +52,22 @@ public sealed class LayerNormKernel
         Shapes.Require(beta, width, nameof(beta), $"[{width}]");
         if (residual is { } r)
             Shapes.Require(r, (long)rows * width, nameof(residual), $"[{rows}, {width}]");
+        if (halves is { } h)
+            Shapes.Require(h, (long)rows * width, nameof(halves), $"[{rows}, {width}]");
         if (rows == 0)
             return;
         KernelLimits.Check(_accelerator, nameof(LayerNormKernel), Threads, GroupSum.MaxGroupSize);
         var config = new KernelConfig(new Index1D(rows), new Index1D(Threads));
-        // Without a residual the kernel never reads that argument; x stands in so that no view is null.
-        _kernel(stream, config, x, residual ?? x, gamma, beta, new LayerNormShape(width, epsilon, residual is null ? 0 : 1));
+        // Without a residual or halves the kernel never touches that argument; x stands in so that no view is null.
+        _kernel(stream, config, x, residual ?? x, gamma, beta, halves ?? x.Cast<ushort>(),
+            new LayerNormShape(width, epsilon, residual is null ? 0 : 1, halves is null ? 0 : 1));
     }
 
     /// <summary>The scalar arguments.</summary>
-    internal readonly record struct LayerNormShape(int Width, float Epsilon, int AddResidual);
+    internal readonly record struct LayerNormShape(int Width, float Epsilon, int AddResidual, int WriteHalves);
 
     private static void Kernel(ArrayView<float> x, ArrayView<float> residual, ArrayView<float> gamma, ArrayView<float> beta,
-        LayerNormShape s)
+        ArrayView<ushort> halves, LayerNormShape s)
     {
         var offset = Grid.IdxX * s.Width;
         var row = x.SubView(offset, s.Width);
@@ -69,5 +75,7 @@ public sealed class LayerNormKernel
             for (var c = Group.IdxX; c < s.Width; c += Group.DimX)
                 row[c] += residual[offset + c];
         RowLayerNorm.Normalize(row, s.Width, gamma, beta, s.Epsilon);
+        if (s.WriteHalves != 0)
+            RowLayerNorm.WriteHalves(row, s.Width, halves.SubView(offset, s.Width));
     }
 }

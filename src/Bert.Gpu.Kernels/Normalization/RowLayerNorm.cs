@@ -1,4 +1,5 @@
 using Bert.Gpu.Kernels.Reductions;
+using Bert.Gpu.Kernels.TensorCores;
 using ILGPU;
 
 namespace Bert.Gpu.Kernels.Normalization;
@@ -40,6 +41,17 @@ internal static class RowLayerNorm
         var scale = 1f / MathF.Sqrt(variance + epsilon);
         for (var c = t; c < width; c += threads)
             row[c] = (row[c] - mean) * scale * gamma[c] + beta[c];
+    }
+
+    /// <summary>
+    /// Writes <paramref name="row"/> as fp16 bits (<see cref="HalfBits.FromFloat"/>, nearest even) into
+    /// <paramref name="halves"/>: the next fp16 GEMM's input beside the fp32 row the residual stream keeps. Like
+    /// <see cref="Normalize"/>, each thread reads only the columns it wrote, so no barrier is needed after it.
+    /// </summary>
+    public static void WriteHalves(ArrayView<float> row, int width, ArrayView<ushort> halves)
+    {
+        for (var c = Group.IdxX; c < width; c += Group.DimX)
+            halves[c] = (ushort)HalfBits.FromFloat(row[c]);
     }
 
     /// <summary>

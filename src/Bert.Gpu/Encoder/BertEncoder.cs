@@ -20,15 +20,23 @@ public sealed class BertEncoder : IDisposable
     private readonly int[] _schedule;
     private readonly Activation _activation;
     private readonly Workspace _workspace;
+    private readonly HalfActivations? _halves;
     private readonly BertModel _model;
     private readonly Dictionary<TaskHead, HeadWeights> _heads = [];
     private IDeviceBuffer? _headA, _headB;
     private IDeviceBuffer? _pooled;
     private float[] _observed = [];
+    private ILinearInputObserver? _observer;
 
     /// <summary>Uploads <paramref name="model"/>'s weights to <paramref name="backend"/>, its fp32 linear layers in <paramref name="precision"/>.</summary>
     /// <exception cref="NotSupportedException">The backend has no fp16 path and <paramref name="precision"/> asks for it.</exception>
     public BertEncoder(BertModel model, IComputeBackend backend, Precision precision = Precision.Fp32)
+        : this(model, backend, precision, halfActivations: true)
+    {
+    }
+
+    /// <summary>As the public constructor; <paramref name="halfActivations"/> false keeps an fp16 encoder off the fp16 pipeline (tests compare the two paths).</summary>
+    internal BertEncoder(BertModel model, IComputeBackend backend, Precision precision, bool halfActivations)
     {
         Precision = precision == Precision.Auto ? backend.AutoPrecision : precision;
         if (Precision == Precision.Fp16 && !backend.Supports(LinearFormat.Fp16))
@@ -42,7 +50,10 @@ public sealed class BertEncoder : IDisposable
         _embedGamma = backend.Upload(model[BertTensorNames.EmbeddingsLayerNormWeight].Data);
         _embedBeta = backend.Upload(model[BertTensorNames.EmbeddingsLayerNormBias].Data);
         if (_config.HasEmbeddingProjection)
-            _projection = backend.UploadLinear(new Fp32Linear(model[BertTensorNames.EmbeddingsProjection + ".weight"], model[BertTensorNames.EmbeddingsProjection + ".bias"]));
+        {
+            var projection = new Fp32Linear(model[BertTensorNames.EmbeddingsProjection + ".weight"], model[BertTensorNames.EmbeddingsProjection + ".bias"]);
+            _projection = backend.UploadLinear(Precision == Precision.Fp16 ? Fp16Linear.From(projection) : projection);
+        }
         // Shared layers (ALBERT) are uploaded once and run as often as the schedule says.
         _layers = new LayerWeights[_config.NumLayers];
         for (var i = 0; i < _layers.Length; i++)
@@ -50,6 +61,8 @@ public sealed class BertEncoder : IDisposable
         _schedule = [.. _config.Schedule];
         _activation = FeedForwardActivation(_config.HiddenAct);
         _workspace = new Workspace(backend, _config);
+        if (halfActivations && Precision == Precision.Fp16 && HalfActivations.Applies(_config, backend, _layers.SelectMany(l => l.Units), _projection))
+            _halves = new HalfActivations(backend, _config);
     }
 
     /// <summary>The backend the encoder runs on.</summary>
@@ -62,18 +75,43 @@ public sealed class BertEncoder : IDisposable
     public int HiddenSize => _config.HiddenSize;
 
     /// <summary>
+    /// Whether activations stay fp16 between kernels (the fp16 pipeline, <see cref="HalfActivations"/>): with
+    /// <see cref="Precision.Fp16"/> wherever the model and backend allow; otherwise fp16 layers convert their fp32 input per call.
+    /// </summary>
+    public bool HalfActivationsBetweenKernels => _halves is not null;
+
+    /// <summary>
+    /// Device bytes of activations per token of batch capacity, what batch budgets divide free memory by:
+    /// <see cref="HalfActivations.BytesPerToken"/> on the fp16 pipeline, <see cref="Workspace.BytesPerToken"/> otherwise.
+    /// </summary>
+    public long ActivationBytesPerToken => _halves is null ? Workspace.BytesPerToken(_config, Precision) : HalfActivations.BytesPerToken(_config);
+
+    /// <summary>
     /// Sizes the activation buffers for batches of up to <paramref name="tokens"/> tokens now, so that they are never
     /// reallocated during a job: growing them for a larger batch leaves the smaller ones as garbage (for MiniLM up to
     /// 126 MB at 8,192 tokens) under the peak until a full collection. On the host the buffers are uninitialized, so
     /// memory is resident only as far as batches really reach.
     /// </summary>
-    public void Reserve(int tokens) => _workspace.Reserve(tokens);
+    public void Reserve(int tokens)
+    {
+        if (_halves is null)
+            _workspace.Reserve(tokens);
+        else
+            _halves.Reserve(tokens);
+    }
 
     /// <summary>
     /// Told every linear unit's input before the unit runs (each one downloaded from the device first, so this is for
     /// calibration, not for speed); null, the default: nothing is told.
     /// </summary>
-    public ILinearInputObserver? InputObserver { get; set; }
+    /// <exception cref="InvalidOperationException">Set on an encoder whose activations are fp16 (calibration observes fp32 inputs).</exception>
+    public ILinearInputObserver? InputObserver
+    {
+        get => _observer;
+        set => _observer = value is null || _halves is null
+            ? value
+            : throw new InvalidOperationException("Calibration observes the fp32 inputs of each linear unit; make this encoder with Precision.Fp32.");
+    }
 
     /// <summary>
     /// When the pooling is <see cref="PoolingMode.Cls"/>, <see cref="Embed"/> runs the last layer's attention output
@@ -95,6 +133,8 @@ public sealed class BertEncoder : IDisposable
     /// </summary>
     private IDeviceBuffer Forward(DeviceBatch batch, bool clsOnly)
     {
+        if (_halves is not null)
+            return ForwardHalf(batch, _halves, clsOnly);
         var c = _config;
         var tokens = batch.TotalTokens;
         _workspace.Reserve(tokens);
@@ -150,6 +190,62 @@ public sealed class BertEncoder : IDisposable
         _backend.Linear(w.Intermediate, rows, layer.Output, Activation.None, w.Context, w.Hidden);
         _backend.LayerNorm(w.Hidden, rows, c.HiddenSize, layer.OutputNormGamma, layer.OutputNormBeta, c.LayerNormEps);
         return w.Hidden;
+    }
+
+    /// <summary>
+    /// The fp16 pipeline (buffers: <see cref="HalfActivations"/>): each GEMM reads LayerNorm's fp16 copy or the previous
+    /// GEMM's fp16 output, the attention reads Q, K, V and writes its context in fp16, the attention-output and output
+    /// GEMMs add their fp32 result to the residual stream in place, and each LayerNorm normalizes it in fp32 and writes the
+    /// next fp16 copy (not after the last layer: nothing reads it).
+    /// </summary>
+    private IDeviceBuffer ForwardHalf(DeviceBatch batch, HalfActivations a, bool clsOnly)
+    {
+        var c = _config;
+        var tokens = batch.TotalTokens;
+        a.Reserve(tokens);
+        if (_projection is null)
+        {
+            _backend.EmbedLayerNorm(batch, _word, _position, _type, _embedGamma, _embedBeta, c.HiddenSize, c.LayerNormEps, a.Hidden, a.Normed);
+        }
+        else
+        {
+            // Narrower embeddings are normalized at their own width in Hidden (the projection overwrites it) with their fp16
+            // copy in Wide; the projection writes the residual stream and its fp16 copy.
+            _backend.EmbedLayerNorm(batch, _word, _position, _type, _embedGamma, _embedBeta, c.EmbeddingWidth, c.LayerNormEps, a.Hidden, a.Wide);
+            _backend.Linear(a.Wide, tokens, _projection, Activation.None, null, a.Hidden, a.Normed);
+        }
+        for (var step = 0; step < _schedule.Length; step++)
+        {
+            var layer = _layers[_schedule[step]];
+            var last = step == _schedule.Length - 1;
+            _backend.Linear(a.Normed, tokens, layer.Qkv, Activation.None, null, a.Wide);
+            _backend.Attention(batch, a.Wide, c.NumHeads, c.HeadDim, a.Normed, Precision);
+            _backend.Linear(a.Normed, tokens, layer.AttentionOutput, Activation.None, a.Hidden, a.Hidden);
+            if (clsOnly && last)
+                return ClsRowsOfLastLayerHalf(batch, layer, a);
+            _backend.LayerNorm(a.Hidden, tokens, c.HiddenSize, layer.AttentionNormGamma, layer.AttentionNormBeta, c.LayerNormEps, a.Normed);
+            _backend.Linear(a.Normed, tokens, layer.Intermediate, _activation, null, a.Wide);
+            _backend.Linear(a.Wide, tokens, layer.Output, Activation.None, a.Hidden, a.Hidden);
+            _backend.LayerNorm(a.Hidden, tokens, c.HiddenSize, layer.OutputNormGamma, layer.OutputNormBeta, c.LayerNormEps, last ? null : a.Normed);
+        }
+        return a.Hidden;
+    }
+
+    /// <summary>
+    /// The fp16 pipeline's CLS-only last layer: the attention output still runs on every row (gathering fp16 context rows
+    /// would need a kernel of its own, and that GEMM is a twelfth of a layer's), then the first rows of the residual stream
+    /// are gathered in fp32 and the feed-forward runs on those <c>Sequences</c> rows (their fp16 conversion per call).
+    /// </summary>
+    private IDeviceBuffer ClsRowsOfLastLayerHalf(DeviceBatch batch, LayerWeights layer, HalfActivations a)
+    {
+        var (c, rows) = (_config, batch.Sequences);
+        var cls = a.Cls(rows);
+        _backend.LayerNorm(a.Hidden, batch.TotalTokens, c.HiddenSize, layer.AttentionNormGamma, layer.AttentionNormBeta, c.LayerNormEps);
+        _backend.Pool(batch, a.Hidden, c.HiddenSize, PoolingMode.Cls, cls);
+        _backend.Linear(cls, rows, layer.Intermediate, _activation, null, a.Wide);
+        _backend.Linear(a.Wide, rows, layer.Output, Activation.None, cls, cls);
+        _backend.LayerNorm(cls, rows, c.HiddenSize, layer.OutputNormGamma, layer.OutputNormBeta, c.LayerNormEps);
+        return cls;
     }
 
     private void Observe(int layer, LinearUnit unit, IDeviceBuffer input, int tokens, int width)
@@ -301,6 +397,7 @@ public sealed class BertEncoder : IDisposable
         foreach (var layer in _layers)
             layer.Dispose();
         _workspace.Dispose();
+        _halves?.Dispose();
         _pooled?.Dispose();
         foreach (var head in _heads.Values)
             head.Dispose();

@@ -40,6 +40,9 @@ internal sealed class LayerWeights : IDisposable
     public IDeviceBuffer OutputNormGamma { get; }
     public IDeviceBuffer OutputNormBeta { get; }
 
+    /// <summary>The four linear units, in the order they run.</summary>
+    public IEnumerable<ILinearWeights> Units => [Qkv, AttentionOutput, Intermediate, Output];
+
     public void Dispose()
     {
         Qkv.Dispose();

@@ -4,8 +4,9 @@ using Bert.Gpu.Model;
 namespace Bert.Gpu.Encoder;
 
 /// <summary>
-/// The activation buffers of one forward pass, sized for a token capacity and reused across batches so the hot
-/// path allocates nothing; they grow (never shrink) when a larger batch arrives.
+/// The fp32 activation buffers of one forward pass, sized for a token capacity and reused across batches so the hot
+/// path allocates nothing; they grow (never shrink) when a larger batch arrives. The fp16 pipeline has its own
+/// (<see cref="HalfActivations"/>); this one serves fp32, int8, and fp16 layers on shapes that pipeline does not take.
 /// </summary>
 internal sealed class Workspace(IComputeBackend backend, BertConfig config) : IDisposable
 {
@@ -18,7 +19,7 @@ internal sealed class Workspace(IComputeBackend backend, BertConfig config) : ID
     /// 15,360 B, so 126 MB for an 8,192-token batch); with <see cref="Precision.Fp16"/> also the fp16 scratch the backend
     /// converts into, <c>2·(max(hidden, intermediate) + 3·hidden + hidden)</c> — a GEMM's input (K padded to 8), the
     /// attention's Q, K, V and its context (MiniLM: 6,144 B more). The one home of that formula: batch budgets and
-    /// messages use it.
+    /// messages use it (through <see cref="BertEncoder.ActivationBytesPerToken"/>).
     /// </summary>
     public static long BytesPerToken(BertConfig config, Precision precision = Precision.Fp32)
     {

@@ -15,15 +15,15 @@ internal static class BatchBudget
     private const int DeviceCeiling = 32768;
 
     /// <summary>
-    /// For an ILGPU device: half of its free memory (after the weights are uploaded) over the activation bytes of one
-    /// token (<see cref="Workspace.BytesPerToken"/> in <paramref name="precision"/>), leaving the other half to the driver
-    /// and the ids of the next staged batch. Never below one whole sequence.
+    /// For an ILGPU device: half of its free memory (after the weights are uploaded) over the encoder's activation bytes
+    /// of one token (<see cref="BertEncoder.ActivationBytesPerToken"/>), leaving the other half to the driver and the ids
+    /// of the next staged batch. Never below one whole sequence.
     /// </summary>
-    public static int For(IComputeBackend backend, BertConfig config, int maxLength, Precision precision)
+    public static int For(BertEncoder encoder, int maxLength)
     {
-        if (backend is not IlgpuBackend device)
+        if (encoder.Backend is not IlgpuBackend device)
             return Math.Max(HostTokens, maxLength);
-        var bytesPerToken = Workspace.BytesPerToken(config, precision);
+        var bytesPerToken = encoder.ActivationBytesPerToken;
         var tokens = (device.DeviceMemoryBytes - device.AllocatedBytes) / 2 / bytesPerToken;
         return (int)Math.Clamp(tokens, maxLength, DeviceCeiling);
     }

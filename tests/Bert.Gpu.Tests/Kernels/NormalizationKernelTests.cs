@@ -56,11 +56,36 @@ public class NormalizationKernelTests(CpuAccelerator cpu)
         using var dGamma = cpu.Upload(gamma);
         using var dBeta = cpu.Upload(beta);
         using var output = cpu.Accelerator.Allocate1D<float>(sums.Length);
+        using var halves = cpu.Accelerator.Allocate1D<ushort>(sums.Length);
         new EmbedLayerNormKernel(cpu.Accelerator).Launch(cpu.Stream, new EmbeddingIndices(dIds.View, dPos.View, dTyp.View),
-            new EmbeddingTables(dWord.View, dPosition.View, dType.View), ids.Length, width, dGamma.View, dBeta.View, 1e-12f, output.View);
+            new EmbeddingTables(dWord.View, dPosition.View, dType.View), ids.Length, width, dGamma.View, dBeta.View, 1e-12f, output.View,
+            halves.View);
 
-        Assert.True(Reference.MaxAbsDiff(expected, cpu.Download(output, sums.Length)) < 1e-5f);
+        var rows = cpu.Download(output, sums.Length);
+        Assert.True(Reference.MaxAbsDiff(expected, rows) < 1e-5f);
+        Assert.Equal(rows.Select(HalfBitsOf), cpu.Download(halves, sums.Length));
     }
+
+    [Fact]
+    public void LayerNormsFp16CopyIsItsRowsRoundedToNearestEven()
+    {
+        const int width = 40;
+        var (x, r, gamma, beta) = LayerNormInputs(width, residual: true);
+        var kernel = new LayerNormKernel(cpu.Accelerator);
+        var withoutCopy = RunLayerNorm(kernel, x, r, width, gamma, beta);
+        using var dx = cpu.Upload(x);
+        using var dr = cpu.Upload(r!);
+        using var dGamma = cpu.Upload(gamma);
+        using var dBeta = cpu.Upload(beta);
+        using var halves = cpu.Accelerator.Allocate1D<ushort>(x.Length);
+        kernel.Launch(cpu.Stream, dx.View, Rows, width, dGamma.View, dBeta.View, 1e-12f, dr.View, halves.View);
+        var rows = cpu.Download(dx, x.Length);
+        // The fp32 rows are what they are without the copy, and the copy is System.Half's rounding of each (the oracle).
+        Assert.Equal(withoutCopy, rows);
+        Assert.Equal(rows.Select(HalfBitsOf), cpu.Download(halves, x.Length));
+    }
+
+    private static ushort HalfBitsOf(float value) => BitConverter.HalfToUInt16Bits((Half)value);
 
     [Fact]
     public void L2NormalizeGivesUnitRowsAndKeepsZeroRows()

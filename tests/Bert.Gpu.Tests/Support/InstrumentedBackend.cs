@@ -70,7 +70,7 @@ internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBacke
     public string DeviceName => inner.DeviceName;
 
     public void EmbedLayerNorm(DeviceBatch batch, IDeviceBuffer wordEmbeddings, IDeviceBuffer positionEmbeddings, IDeviceBuffer typeEmbeddings,
-        IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output)
+        IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output, IDeviceBuffer? halfCopy = null)
     {
         lock (_lock)
         {
@@ -82,7 +82,7 @@ internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBacke
         }
         if (Interlocked.Exchange(ref _failNext, 0) == 1)
             throw new InvalidOperationException("injected failure");
-        inner.EmbedLayerNorm(batch, wordEmbeddings, positionEmbeddings, typeEmbeddings, gamma, beta, hidden, epsilon, output);
+        inner.EmbedLayerNorm(batch, wordEmbeddings, positionEmbeddings, typeEmbeddings, gamma, beta, hidden, epsilon, output, halfCopy);
     }
 
     /// <summary>Waits on <see cref="_lock"/> (held by the caller) until <paramref name="condition"/> holds; every change pulses.</summary>
@@ -98,6 +98,8 @@ internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBacke
     }
 
     public IDeviceBuffer Allocate(int length) => inner.Allocate(length);
+    public IDeviceBuffer AllocateHalf(int length) => inner.AllocateHalf(length);
+    public bool SupportsHalfAttention(int headDim) => inner.SupportsHalfAttention(headDim);
     public IDeviceBuffer Upload(ReadOnlySpan<float> values) => inner.Upload(values);
     public IDeviceBuffer Upload(ReadOnlySpan<int> values) => inner.Upload(values);
     public bool Supports(LinearFormat format) => inner.Supports(format);
@@ -109,15 +111,16 @@ internal sealed class InstrumentedBackend(IComputeBackend inner) : IComputeBacke
     /// <summary>Rows given to <see cref="Linear"/> so far, over every call.</summary>
     public long LinearRows => Interlocked.Read(ref _linearRows);
 
-    public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y)
+    public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y,
+        IDeviceBuffer? halfCopy = null)
     {
         Interlocked.Add(ref _linearRows, rows);
-        inner.Linear(x, rows, weights, activation, residual, y);
+        inner.Linear(x, rows, weights, activation, residual, y, halfCopy);
     }
     public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context, Precision precision = Precision.Fp32) =>
         inner.Attention(batch, qkv, heads, headDim, context, precision);
-    public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon) =>
-        inner.LayerNorm(x, rows, width, gamma, beta, epsilon);
+    public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon, IDeviceBuffer? halfCopy = null) =>
+        inner.LayerNorm(x, rows, width, gamma, beta, epsilon, halfCopy);
     public void Pool(DeviceBatch batch, IDeviceBuffer hidden, int width, PoolingMode mode, IDeviceBuffer output) =>
         inner.Pool(batch, hidden, width, mode, output);
     public void L2Normalize(IDeviceBuffer x, int rows, int width) => inner.L2Normalize(x, rows, width);

@@ -48,6 +48,9 @@ public sealed class HostBackend : IComputeBackend
     public IDeviceBuffer Allocate(int length) => new HostBuffer<float>(GC.AllocateUninitializedArray<float>(length));
 
     /// <inheritdoc />
+    public IDeviceBuffer AllocateHalf(int length) => throw NoFp16();
+
+    /// <inheritdoc />
     public IDeviceBuffer Upload(ReadOnlySpan<float> values) => new HostBuffer<float>(values.ToArray());
 
     /// <inheritdoc />
@@ -58,6 +61,9 @@ public sealed class HostBackend : IComputeBackend
 
     /// <inheritdoc />
     public Precision AutoPrecision => Precision.Fp32;
+
+    /// <inheritdoc />
+    public bool SupportsHalfAttention(int headDim) => false;
 
     /// <inheritdoc />
     public ILinearWeights UploadLinear(LinearLayer layer) => layer switch
@@ -73,8 +79,10 @@ public sealed class HostBackend : IComputeBackend
 
     /// <inheritdoc />
     public void EmbedLayerNorm(DeviceBatch batch, IDeviceBuffer wordEmbeddings, IDeviceBuffer positionEmbeddings,
-        IDeviceBuffer typeEmbeddings, IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output)
+        IDeviceBuffer typeEmbeddings, IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output,
+        IDeviceBuffer? halfCopy = null)
     {
+        RefuseHalves(halfCopy);
         var ids = HostBuffer<int>.Of(batch.InputIds);
         var types = HostBuffer<int>.Of(batch.TypeIds);
         var positions = HostBuffer<int>.Of(batch.PositionIds);
@@ -97,8 +105,10 @@ public sealed class HostBackend : IComputeBackend
     }
 
     /// <inheritdoc />
-    public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y)
+    public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y,
+        IDeviceBuffer? halfCopy = null)
     {
+        RefuseHalves(halfCopy);
         var input = HostBuffer<float>.Of(x);
         var output = HostBuffer<float>.Of(y);
         switch (weights)
@@ -122,12 +132,22 @@ public sealed class HostBackend : IComputeBackend
             batch.MaxSequenceLength, heads, headDim, HostBuffer<float>.Of(context), _threads);
 
     /// <inheritdoc />
-    public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon)
+    public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon, IDeviceBuffer? halfCopy = null)
     {
+        RefuseHalves(halfCopy);
         var data = HostBuffer<float>.Of(x);
         var g = HostBuffer<float>.Of(gamma);
         var b = HostBuffer<float>.Of(beta);
         Parallel.For(0, rows, _parallel, r => HostLayerNorm.Row(data.AsSpan(r * width, width), g, b, epsilon));
+    }
+
+    private NotSupportedException NoFp16() =>
+        new($"{DeviceName} has no fp16 path (no fp16 buffers); use fp32, or an ILGPU device (--device cuda|opencl).");
+
+    private void RefuseHalves(IDeviceBuffer? halfCopy)
+    {
+        if (halfCopy is not null)
+            throw NoFp16();
     }
 
     /// <inheritdoc />

@@ -88,6 +88,12 @@ public sealed class IlgpuBackend : IComputeBackend
     public IDeviceBuffer Allocate(int length) => _memory.Allocate<float>(length);
 
     /// <inheritdoc />
+    public IDeviceBuffer AllocateHalf(int length) =>
+        Supports(LinearFormat.Fp16)
+            ? _memory.Allocate<ushort>(length)
+            : throw new NotSupportedException($"{DeviceName} has no fp16 path (mma.sync m16n8k16 needs compute capability 8.0); use fp32.");
+
+    /// <inheritdoc />
     public IDeviceBuffer Upload(ReadOnlySpan<float> values)
     {
         var buffer = _memory.Allocate<float>(values.Length);
@@ -118,6 +124,10 @@ public sealed class IlgpuBackend : IComputeBackend
         Supports(LinearFormat.Fp16) && _accelerator is ILGPU.Runtime.Cuda.CudaAccelerator { Architecture.Major: >= 8 } ? Precision.Fp16 : Precision.Fp32;
 
     /// <inheritdoc />
+    /// <remarks>Head dims 32 and 64 (<see cref="FlashAttentionTiling.Supports"/>), on the tensor-core flash attention.</remarks>
+    public bool SupportsHalfAttention(int headDim) => Supports(LinearFormat.Fp16) && FlashAttentionTiling.Supports(headDim);
+
+    /// <inheritdoc />
     public ILinearWeights UploadLinear(LinearLayer layer) => layer switch
     {
         Fp32Linear fp32 => new IlgpuLinearWeights(_memory, Copy, fp32),
@@ -138,21 +148,30 @@ public sealed class IlgpuBackend : IComputeBackend
 
     /// <inheritdoc />
     public void EmbedLayerNorm(DeviceBatch batch, IDeviceBuffer wordEmbeddings, IDeviceBuffer positionEmbeddings,
-        IDeviceBuffer typeEmbeddings, IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output)
+        IDeviceBuffer typeEmbeddings, IDeviceBuffer gamma, IDeviceBuffer beta, int hidden, float epsilon, IDeviceBuffer output,
+        IDeviceBuffer? halfCopy = null)
     {
         var indices = new EmbeddingIndices(Int(batch.InputIds, nameof(batch)).View, Int(batch.PositionIds, nameof(batch)).View,
             Int(batch.TypeIds, nameof(batch)).View);
         var tables = new EmbeddingTables(Float(wordEmbeddings, nameof(wordEmbeddings)).View,
             Float(positionEmbeddings, nameof(positionEmbeddings)).View, Float(typeEmbeddings, nameof(typeEmbeddings)).View);
         _embed.Launch(_stream, indices, tables, batch.TotalTokens, hidden, Float(gamma, nameof(gamma)).View,
-            Float(beta, nameof(beta)).View, epsilon, Float(output, nameof(output)).View);
+            Float(beta, nameof(beta)).View, epsilon, Float(output, nameof(output)).View, HalfView(halfCopy, nameof(halfCopy)));
     }
 
     /// <inheritdoc />
-    public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y)
+    public void Linear(IDeviceBuffer x, int rows, ILinearWeights weights, Activation activation, IDeviceBuffer? residual, IDeviceBuffer y,
+        IDeviceBuffer? halfCopy = null)
     {
         var code = (int)activation;
         var residualView = residual is null ? (ArrayView<float>?)null : Float(residual, nameof(residual)).View;
+        if (weights is IlgpuHalfLinearWeights half && ReferenceEquals(half.Weight.Owner, _memory))
+        {
+            HalfLinear(x, rows, half, code, residualView, y, halfCopy);
+            return;
+        }
+        if (x is IlgpuBuffer<ushort> || y is IlgpuBuffer<ushort> || halfCopy is not null)
+            throw new ArgumentException($"fp16 activations go only through fp16 weights; these are {weights.Format}: pass fp32 buffers.", nameof(weights));
         switch (weights)
         {
             case IlgpuLinearWeights w when ReferenceEquals(w.Weight.Owner, _memory):
@@ -169,16 +188,44 @@ public sealed class IlgpuBackend : IComputeBackend
                     _int8Linear.Launch(_stream, codes, scales, rows, w.Words.View, w.Scales.View, w.Bias.View, w.OutFeatures,
                         w.InFeatures, code, residualView, Float(y, nameof(y)).View);
                 return;
-            case IlgpuHalfLinearWeights w when ReferenceEquals(w.Weight.Owner, _memory):
-                // The input goes to fp16 (zero-padded to the weight's K); the output and the residual stay fp32.
-                var halves = Scratch(ref _halfInput, (long)rows * w.PaddedInFeatures);
-                _half.Value.ToHalf.Launch(_stream, Float(x, nameof(x)).View, rows, w.InFeatures, w.PaddedInFeatures, halves);
-                _half.Value.Linear.Launch(_stream, halves, rows, w.Weight.View, w.Bias.View, w.OutFeatures, w.PaddedInFeatures, code,
-                    residualView, null, Float(y, nameof(y)).View);
-                return;
             default:
                 throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));
         }
+    }
+
+    /// <summary>
+    /// An fp16 layer on the tensor-core GEMM. An fp16 <paramref name="x"/> (the fp16 pipeline) goes in as it is and must
+    /// be <c>[rows, PaddedInFeatures]</c>; an fp32 one is converted per call, zero-padded to the weight's K (the mixed
+    /// path, for shapes the pipeline does not take). <paramref name="y"/> is fp16 or fp32, and an fp32 one may also be
+    /// written as fp16 to <paramref name="halfCopy"/>; the residual stays fp32.
+    /// </summary>
+    private void HalfLinear(IDeviceBuffer x, int rows, IlgpuHalfLinearWeights w, int code, ArrayView<float>? residual, IDeviceBuffer y,
+        IDeviceBuffer? halfCopy)
+    {
+        ArrayView<ushort> input;
+        if (x is IlgpuBuffer<ushort>)
+        {
+            input = Half(x, nameof(x)).View;
+        }
+        else
+        {
+            input = Scratch(ref _halfInput, (long)rows * w.PaddedInFeatures);
+            _half.Value.ToHalf.Launch(_stream, Float(x, nameof(x)).View, rows, w.InFeatures, w.PaddedInFeatures, input);
+        }
+        ArrayView<ushort>? yHalf;
+        ArrayView<float>? yFloat = null;
+        if (y is IlgpuBuffer<ushort>)
+        {
+            if (halfCopy is not null)
+                throw new ArgumentException("An fp16 output takes no second fp16 copy; pass an fp32 y to have both.", nameof(halfCopy));
+            yHalf = Half(y, nameof(y)).View;
+        }
+        else
+        {
+            yHalf = HalfView(halfCopy, nameof(halfCopy));
+            yFloat = Float(y, nameof(y)).View;
+        }
+        _half.Value.Linear.Launch(_stream, input, rows, w.Weight.View, w.Bias.View, w.OutFeatures, w.PaddedInFeatures, code, residual, yHalf, yFloat);
     }
 
     /// <summary>
@@ -227,6 +274,15 @@ public sealed class IlgpuBackend : IComputeBackend
     public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context, Precision precision = Precision.Fp32)
     {
         var seqStarts = Int(batch.SeqStarts, nameof(batch)).View;
+        if (qkv is IlgpuBuffer<ushort> || context is IlgpuBuffer<ushort>)
+        {
+            // The fp16 pipeline: Q, K, V and the context stay fp16 in device memory.
+            if (!SupportsHalfAttention(headDim))
+                throw new ArgumentException($"fp16 attention runs head dims 32 and 64, not {headDim}; pass fp32 buffers.", nameof(headDim));
+            _half.Value.Attention.Launch(_stream, Half(qkv, nameof(qkv)).View, seqStarts, batch.Sequences, batch.TotalTokens,
+                batch.MaxSequenceLength, heads, headDim, Half(context, nameof(context)).View);
+            return;
+        }
         if (precision != Precision.Fp16 || !FlashAttentionTiling.Supports(headDim))
         {
             _attention.Launch(_stream, Float(qkv, nameof(qkv)).View, seqStarts, batch.Sequences, batch.TotalTokens, batch.MaxSequenceLength,
@@ -243,9 +299,9 @@ public sealed class IlgpuBackend : IComputeBackend
     }
 
     /// <inheritdoc />
-    public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon) =>
+    public void LayerNorm(IDeviceBuffer x, int rows, int width, IDeviceBuffer gamma, IDeviceBuffer beta, float epsilon, IDeviceBuffer? halfCopy = null) =>
         _layerNorm.Launch(_stream, Float(x, nameof(x)).View, rows, width, Float(gamma, nameof(gamma)).View,
-            Float(beta, nameof(beta)).View, epsilon);
+            Float(beta, nameof(beta)).View, epsilon, halves: HalfView(halfCopy, nameof(halfCopy)));
 
     /// <inheritdoc />
     public void Pool(DeviceBatch batch, IDeviceBuffer hidden, int width, PoolingMode mode, IDeviceBuffer output)
@@ -282,6 +338,10 @@ public sealed class IlgpuBackend : IComputeBackend
     private IlgpuBuffer<float> Float(IDeviceBuffer buffer, string parameter) => IlgpuBuffer<float>.Of(buffer, _memory, parameter);
 
     private IlgpuBuffer<int> Int(IDeviceBuffer buffer, string parameter) => IlgpuBuffer<int>.Of(buffer, _memory, parameter);
+
+    private IlgpuBuffer<ushort> Half(IDeviceBuffer buffer, string parameter) => IlgpuBuffer<ushort>.Of(buffer, _memory, parameter);
+
+    private ArrayView<ushort>? HalfView(IDeviceBuffer? buffer, string parameter) => buffer is null ? null : Half(buffer, parameter).View;
 
     private void Copy<T>(IlgpuBuffer<T> buffer, ReadOnlySpan<T> values) where T : unmanaged
     {

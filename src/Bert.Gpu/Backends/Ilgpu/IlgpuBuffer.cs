@@ -29,11 +29,21 @@ internal sealed class IlgpuBuffer<T>(DeviceMemory owner, MemoryBuffer1D<T, Strid
             Owner.Release(Memory);
     }
 
-    /// <summary>The buffer behind <paramref name="buffer"/>, which <paramref name="owner"/> must have made.</summary>
-    public static IlgpuBuffer<T> Of(IDeviceBuffer buffer, DeviceMemory owner, string parameter) =>
-        buffer is IlgpuBuffer<T> b && ReferenceEquals(b.Owner, owner)
-            ? b
-            : throw new ArgumentException(
-                $"Expected a {typeof(T).Name} buffer made by this ILGPU backend, got {buffer.GetType().Name}: buffers cannot be shared between backends or devices.",
-                parameter);
+    /// <summary>The buffer behind <paramref name="buffer"/>, which <paramref name="owner"/> must have made with elements of <typeparamref name="T"/>.</summary>
+    public static IlgpuBuffer<T> Of(IDeviceBuffer buffer, DeviceMemory owner, string parameter) => buffer switch
+    {
+        IlgpuBuffer<T> b when ReferenceEquals(b.Owner, owner) => b,
+        IlgpuBuffer<T> => throw new ArgumentException(
+            "This buffer was made by another ILGPU backend: buffers cannot be shared between backends or devices.", parameter),
+        _ => throw new ArgumentException(
+            $"Expected a buffer of {ElementName(typeof(T))} made by this ILGPU backend, got {Describe(buffer)}.", parameter),
+    };
+
+    private static string Describe(IDeviceBuffer buffer) =>
+        buffer.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(IlgpuBuffer<>)
+            ? $"one of {ElementName(type.GetGenericArguments()[0])}"
+            : $"a {buffer.GetType().Name} (buffers cannot be shared between backends or devices)";
+
+    private static string ElementName(Type element) =>
+        element == typeof(float) ? "fp32" : element == typeof(ushort) ? "fp16 (AllocateHalf)" : element.Name;
 }
