@@ -36,6 +36,10 @@ public sealed class IlgpuBackend : IComputeBackend
     private IlgpuBuffer<float>? _int8Scales;
     private IlgpuBuffer<ushort>? _halfInput, _halfQkv, _halfContext;
 
+    /// <summary>The fp16 GEMM's split-K partials: only at small M, under 3 · 2,048 floats per multiprocessor whatever the
+    /// batch (<see cref="TensorCoreTiling.SplitK"/>), so not counted per token.</summary>
+    private IlgpuBuffer<float>? _halfPartials;
+
     /// <summary>
     /// Runs on <paramref name="accelerator"/>, which the caller keeps owning. Its context must have been built with
     /// <c>EnableAlgorithms()</c> (the attention kernel's exponential needs it on GPUs).
@@ -173,8 +177,9 @@ public sealed class IlgpuBackend : IComputeBackend
                 // The input goes to fp16 (zero-padded to the weight's K); the output and the residual stay fp32.
                 var halves = Scratch(ref _halfInput, (long)rows * w.PaddedInFeatures);
                 _half.Value.ToHalf.Launch(_stream, Float(x, nameof(x)).View, rows, w.InFeatures, w.PaddedInFeatures, halves);
+                var partials = HalfLinearKernel.PartialsLength(_accelerator, rows, w.OutFeatures, w.PaddedInFeatures);
                 _half.Value.Linear.Launch(_stream, halves, rows, w.Weight.View, w.Bias.View, w.OutFeatures, w.PaddedInFeatures, code,
-                    residualView, null, Float(y, nameof(y)).View);
+                    residualView, null, Float(y, nameof(y)).View, partials > 0 ? Scratch(ref _halfPartials, partials) : null);
                 return;
             default:
                 throw new ArgumentException("These weights were uploaded to another backend.", nameof(weights));
@@ -301,6 +306,7 @@ public sealed class IlgpuBackend : IComputeBackend
         _halfInput?.Dispose();
         _halfQkv?.Dispose();
         _halfContext?.Dispose();
+        _halfPartials?.Dispose();
         _memory.Dispose();
         _stream.Dispose();
         if (_ownsAccelerator)
