@@ -29,6 +29,8 @@ public static class KernelCatalog
         new(typeof(FromHalfKernel), SassExpectations.Scalar),
         // mma.sync m16n8k16 / m16n8k32 on ldmatrix fragments staged by cp.async; fragments and accumulators in named PTX registers.
         new(typeof(HalfLinearKernel), SassExpectations.Scalar with { TensorCore = TensorCoreInstruction.Hmma, Ldmatrix = true, CpAsync = true }),
+        // HalfLinearKernel's split-K second half: sums the K slices' fp32 partials, then the same epilogue.
+        new(typeof(SplitKReduceKernel), SassExpectations.Scalar),
         new(typeof(Int8TensorLinearKernel), SassExpectations.Scalar with { TensorCore = TensorCoreInstruction.Imma, Ldmatrix = true, CpAsync = true }),
         // The CUDA entry point only: the managed twin (ManagedKernel, for the CPU accelerator and OpenCL) is another
         // method, never compiled for CUDA.

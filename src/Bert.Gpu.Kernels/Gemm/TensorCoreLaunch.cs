@@ -15,9 +15,12 @@ internal static class TensorCoreLaunch
         KernelLimits.Check(accelerator, kernel, (tiling ?? TensorCoreTiling.Large).Threads, TensorCoreTiling.MaxSharedBytes / sizeof(float));
     }
 
-    /// <summary>The grid of <paramref name="t"/>'s blocks over a <paramref name="rows"/> × <paramref name="outFeatures"/> output, groups 1-D.</summary>
-    public static KernelConfig Config(TensorCoreTiling t, int rows, int outFeatures) =>
-        new(new Index2D(KernelLimits.Groups(outFeatures, t.TileN), KernelLimits.Groups(rows, t.TileM)), new Index2D(t.Threads, 1));
+    /// <summary>
+    /// The grid of <paramref name="t"/>'s blocks over a <paramref name="rows"/> × <paramref name="outFeatures"/> output,
+    /// times <paramref name="slices"/> K slices along z (split-K; 1 unsplit), groups 1-D.
+    /// </summary>
+    public static KernelConfig Config(TensorCoreTiling t, int rows, int outFeatures, int slices = 1) =>
+        new(new Index3D(KernelLimits.Groups(outFeatures, t.TileN), KernelLimits.Groups(rows, t.TileM), slices), new Index3D(t.Threads, 1, 1));
 
     /// <summary>
     /// The device address <c>cp.async</c> reads <paramref name="view"/> from on CUDA (ILGPU 1.5.3 cannot take a view's

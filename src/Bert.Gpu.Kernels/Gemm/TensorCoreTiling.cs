@@ -83,4 +83,45 @@ public readonly record struct TensorCoreTiling(int WarpsM, int WarpsN)
                 return t;
         return Small;
     }
+
+    /// <summary>The fewest K steps <see cref="SplitK"/> gives a slice (128 of K): below that the pipeline's first copy, the
+    /// partials' round trip and the reduce outweigh the weight bandwidth a wider grid gains.</summary>
+    public const int MinStepsPerSlice = 4;
+
+    /// <summary>
+    /// How many K slices (split-K) an fp16 GEMM of <paramref name="rows"/> × <paramref name="outFeatures"/> ×
+    /// <paramref name="inFeatures"/> runs as on <paramref name="multiprocessors"/> multiprocessors: 1 (the fused,
+    /// single-kernel path) unless even <see cref="Small"/> tiles leave fewer groups than multiprocessors; then the fewest
+    /// slices that reach two groups per multiprocessor, as long as each slice keeps <see cref="MinStepsPerSlice"/> steps
+    /// (slices of ⌈steps / S⌉ steps, the last possibly shorter, none empty). At small M the weight read is the whole
+    /// cost and a handful of groups reads it through a handful of SMs. On a 132-SM H100: MiniLM's 16 tokens × 384 × 384
+    /// make 6 groups, want 44 slices, K's 12 steps allow 3 → 18 groups; 16 × 384 × 1536 → 12 slices of 4 steps, 72
+    /// groups; 256 × 384 × 1536 (FFN down) 48 groups → 6 slices, 288; BERT-base 32 × 768 × 3072 12 groups, want 22, 96
+    /// steps make slices of 5 → 20 slices, 240 groups; 256 × 1152 (144 groups) and anything of 4,096 tokens → 1. Only
+    /// where <see cref="For"/> picks <see cref="Small"/> (fewer Small groups than multiprocessors leave Medium and Large
+    /// under two each). The partials then take S·M·N floats: under 3 · 2,048 per multiprocessor (S·groups &lt; 3 SMs'
+    /// worth of 32 × 64 blocks), 3.2 MB on 132 SMs.
+    /// </summary>
+    public static int SplitK(int multiprocessors, int rows, int outFeatures, int inFeatures)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inFeatures, 1);
+        var sms = System.Math.Max(multiprocessors, 1);
+        var groups = (long)KernelLimits.Groups(rows, Small.TileM) * KernelLimits.Groups(outFeatures, Small.TileN);
+        if (groups == 0 || groups >= sms)
+            return 1;
+        var steps = KernelLimits.Groups(inFeatures, TileK);
+        var wanted = (int)System.Math.Min((2L * sms + groups - 1) / groups, steps / MinStepsPerSlice);
+        return wanted <= 1 ? 1 : Slices(steps, wanted);
+    }
+
+    /// <summary>K steps per slice when <paramref name="steps"/> are cut into (at most) <paramref name="slices"/>: ⌈steps / slices⌉.</summary>
+    public static int StepsPerSlice(int steps, int slices) => KernelLimits.Groups(steps, System.Math.Max(slices, 1));
+
+    /// <summary>
+    /// The slices <paramref name="steps"/> K steps really make when cut into at most <paramref name="slices"/> of
+    /// <see cref="StepsPerSlice"/>: fewer when the last ones would be empty (3 steps in 2 slices: 2 + 1; in 5: 3 of 1).
+    /// </summary>
+    public static int Slices(int steps, int slices) => KernelLimits.Groups(steps, StepsPerSlice(steps, slices));
 }

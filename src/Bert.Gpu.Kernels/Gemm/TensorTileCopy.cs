@@ -41,11 +41,14 @@ internal static class TensorTileCopy
         }
     }
 
-    /// <summary>Waits for step <paramref name="step"/>'s copies, issuing the next step's (if any) first, and makes them visible to the group.</summary>
-    public static void Pipeline(TensorTile t, ulong x, ulong w, int m, int n, int chunksPerRow, int step, int steps)
+    /// <summary>
+    /// Waits for step <paramref name="step"/>'s copies, issuing the next step's first if it is before <paramref name="end"/>
+    /// (K's step count, or the end of a split-K slice), and makes them visible to the group. Step k goes to buffer k &amp; 1.
+    /// </summary>
+    public static void Pipeline(TensorTile t, ulong x, ulong w, int m, int n, int chunksPerRow, int step, int end)
     {
         // The buffer the next step goes into was last read in step − 1, which ended at a barrier.
-        if (step + 1 < steps)
+        if (step + 1 < end)
             CopyStage(t, x, w, m, n, chunksPerRow, ((step + 1) & 1) * t.StageBytes, step + 1);
         CudaAsm.Emit(HalfLinearPtx.Commit);
         CudaAsm.Emit(HalfLinearPtx.WaitPrevious);

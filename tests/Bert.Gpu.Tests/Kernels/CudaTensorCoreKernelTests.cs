@@ -19,15 +19,16 @@ public sealed class CudaTensorCoreKernelTests(Int8CudaAccelerator device, ITestO
     [SkippableTheory]
     [InlineData(256, 1152, 384, Activations.None, true, false)] // MiniLM QKV
     [InlineData(256, 1536, 384, Activations.Gelu, true, false)] // MiniLM FFN up
-    [InlineData(256, 384, 1536, Activations.None, true, true)] // MiniLM FFN down, residual
+    [InlineData(256, 384, 1536, Activations.None, true, true)] // MiniLM FFN down, residual; 48 Small groups: split-K (6 on 132 SMs)
     [InlineData(4096, 768, 3072, Activations.None, true, true)] // BERT-base FFN down at 4k tokens: the Large tiling
     [InlineData(37, 53, 24, Activations.GeluTanh, false, true)] // odd edges in every block
-    [InlineData(16, 768, 768, Activations.Relu, true, false)] // a 16-token batch: the Small tiling
+    [InlineData(16, 768, 768, Activations.Relu, true, false)] // a 16-token batch: the Small tiling, split-K (6 slices on 108–132 SMs)
     public void HalfLinearMatchesDoubleReference(int rows, int n, int k, int activation, bool bias, bool residual)
     {
         var d = device.Require();
         TensorCoreChecks.HalfLinear(d.Accelerator, d.Stream, null, rows, n, k, activation, bias, residual);
-        output.WriteLine($"{rows}×{n}×{k} on {d.Accelerator.Name}: tiling {TensorCoreTiling.For(d.Accelerator, rows, n)}");
+        output.WriteLine($"{rows}×{n}×{k} on {d.Accelerator.Name}: tiling {TensorCoreTiling.For(d.Accelerator, rows, n)}, " +
+                         $"split-K {TensorCoreTiling.SplitK(d.Accelerator.NumMultiprocessors, rows, n, k)}");
     }
 
     [SkippableTheory]

@@ -23,17 +23,20 @@ internal static class TensorCoreChecks
     /// order inside an mma is unspecified, which the bound covers). The activation's slope is at most 1.13 (GELU), and
     /// its fp32 formula, the bias and the residual add a few ulp: 4·10⁻⁷·(1 + |act| + |y|). The fp16 output then adds
     /// its rounding, at most 2⁻¹¹ relative (half an ulp of an 11-bit significand) or 2⁻²⁵ absolute below fp16's normal
-    /// range; and it must be the fp32 output rounded to nearest even, exactly.
+    /// range; and it must be the fp32 output rounded to nearest even, exactly. Split-K (<paramref name="splitK"/> slices,
+    /// null: the kernel's own choice, with the partials it asks for) sums each slice's at most 32·⌈steps/S⌉ products in
+    /// fp32, then joins the S partials with S − 1 more additions: no longer a chain than K (all slices but the last hold
+    /// those 32·⌈steps/S⌉ columns of K, the last at least 8), so the same bound holds.
     /// </remarks>
     public static void HalfLinear(Accelerator accelerator, AcceleratorStream stream, TensorCoreTiling? tiling, int rows, int n, int k,
-        int activation, bool bias, bool residual)
+        int activation, bool bias, bool residual, int? splitK = null)
     {
         var random = new Random(rows * 10_000 + n * 100 + k);
         var x = RandomHalves(random, rows * k, 2f);
         var w = RandomHalves(random, n * k, 0.5f);
         var b = bias ? Reference.RandomVector(random, n) : null;
         var r = residual ? Reference.RandomVector(random, rows * n) : null;
-        var (y, yFloat) = RunHalf(accelerator, stream, tiling, x, rows, w, b, n, k, activation, r, inPlace: false);
+        var (y, yFloat) = RunHalf(accelerator, stream, tiling, x, rows, w, b, n, k, activation, r, inPlace: false, splitK);
         Parallel.For(0, rows, i =>
         {
             for (var j = 0; j < n; j++)
@@ -59,12 +62,16 @@ internal static class TensorCoreChecks
 
     /// <summary>
     /// Runs <see cref="HalfLinearKernel"/> once; <paramref name="inPlace"/>: the residual's buffer is the fp32 output, and
-    /// no fp16 output.
+    /// no fp16 output. <paramref name="splitK"/>: forced K slices (null: the kernel's choice); <paramref name="partials"/>:
+    /// floats of split-K scratch, 0 for none, null for what the split needs (S·rows·n forced, else
+    /// <see cref="HalfLinearKernel.PartialsLength"/>).
     /// </summary>
     public static (ushort[] Y, float[] YFloat) RunHalf(Accelerator accelerator, AcceleratorStream stream, TensorCoreTiling? tiling, ushort[] x,
-        int rows, ushort[] w, float[]? b, int n, int k, int activation, float[]? r, bool inPlace)
+        int rows, ushort[] w, float[]? b, int n, int k, int activation, float[]? r, bool inPlace, int? splitK = null, long? partials = null)
     {
-        var kernel = new HalfLinearKernel(accelerator, tiling);
+        var kernel = new HalfLinearKernel(accelerator, tiling, splitK);
+        var scratch = partials ?? (splitK is { } slices ? (long)slices * rows * n : HalfLinearKernel.PartialsLength(accelerator, rows, n, k));
+        using var dp = accelerator.Allocate1D<float>(Math.Max(scratch, 1));
         using var dx = Upload(accelerator, x);
         using var dw = Upload(accelerator, w);
         using var db = Upload(accelerator, b ?? []);
@@ -72,7 +79,7 @@ internal static class TensorCoreChecks
         using var dy = accelerator.Allocate1D<ushort>(rows * n);
         using var df = inPlace ? Upload(accelerator, r!) : accelerator.Allocate1D<float>(rows * n);
         kernel.Launch(stream, dx.View, rows, dw.View, b is null ? null : db.View, n, k, activation,
-            r is null ? null : inPlace ? df.View : dr.View, inPlace ? null : dy.View, df.View);
+            r is null ? null : inPlace ? df.View : dr.View, inPlace ? null : dy.View, df.View, scratch > 0 ? dp.View.SubView(0, scratch) : null);
         stream.Synchronize();
         return (dy.GetAsArray1D(), df.GetAsArray1D()[..(rows * n)]);
     }

@@ -36,6 +36,10 @@ public sealed class IlgpuBackend : IComputeBackend
     private IlgpuBuffer<float>? _int8Scales;
     private IlgpuBuffer<ushort>? _halfInput, _halfQkv, _halfContext;
 
+    /// <summary>The fp16 GEMM's split-K partials: only at small M, under 3 · 2,048 floats per multiprocessor whatever the
+    /// batch (<see cref="TensorCoreTiling.SplitK"/>), so not counted per token.</summary>
+    private IlgpuBuffer<float>? _halfPartials;
+
     /// <summary>
     /// Runs on <paramref name="accelerator"/>, which the caller keeps owning. Its context must have been built with
     /// <c>EnableAlgorithms()</c> (the attention kernel's exponential needs it on GPUs).
@@ -225,7 +229,10 @@ public sealed class IlgpuBackend : IComputeBackend
             yHalf = HalfView(halfCopy, nameof(halfCopy));
             yFloat = Float(y, nameof(y)).View;
         }
-        _half.Value.Linear.Launch(_stream, input, rows, w.Weight.View, w.Bias.View, w.OutFeatures, w.PaddedInFeatures, code, residual, yHalf, yFloat);
+        // Small batches split K over more groups (HalfLinearKernel.PartialsLength is 0 when they do not).
+        var partials = HalfLinearKernel.PartialsLength(_accelerator, rows, w.OutFeatures, w.PaddedInFeatures);
+        _half.Value.Linear.Launch(_stream, input, rows, w.Weight.View, w.Bias.View, w.OutFeatures, w.PaddedInFeatures, code, residual, yHalf, yFloat,
+            partials > 0 ? Scratch(ref _halfPartials, partials) : null);
     }
 
     /// <summary>
@@ -361,6 +368,7 @@ public sealed class IlgpuBackend : IComputeBackend
         _halfInput?.Dispose();
         _halfQkv?.Dispose();
         _halfContext?.Dispose();
+        _halfPartials?.Dispose();
         _memory.Dispose();
         _stream.Dispose();
         if (_ownsAccelerator)
