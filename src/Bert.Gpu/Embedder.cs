@@ -82,6 +82,9 @@ public sealed class Embedder : IDisposable
     /// <summary>The precision of the linear layers in force (<see cref="EmbedderOptions.Precision"/>, resolved by the devices).</summary>
     public Backends.Precision Precision => _encoders[0].Precision;
 
+    /// <summary>Whether activations stay fp16 between kernels on every device (<see cref="BertEncoder.HalfActivationsBetweenKernels"/>).</summary>
+    public bool HalfActivationsBetweenKernels => _encoders.All(e => e.HalfActivationsBetweenKernels);
+
     /// <summary>The longest sequence in force, special tokens included (<see cref="EmbedderOptions.MaxLength"/> or the model's).</summary>
     public int MaxLength => _maxLength;
 

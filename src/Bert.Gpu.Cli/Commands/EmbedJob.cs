@@ -124,7 +124,7 @@ internal static class EmbedJob
         }
         var seconds = clock.Elapsed.TotalSeconds;
         return new EmbedStats(embedded, tokens, seconds, seconds > 0 ? tokens / seconds : 0, embedder.DeviceName,
-            embedder.Precision.ToString().ToLowerInvariant(), cache?.Counters.Hits, cache?.Counters.Misses, cache?.Counters.Evictions);
+            embedder.Precision.ToString().ToLowerInvariant(), embedder.HalfActivationsBetweenKernels ? "fp16" : "fp32", cache?.Counters.Hits, cache?.Counters.Misses, cache?.Counters.Evictions);
     }
 
     /// <summary>Reads the texts the resumed partial output already covers, proving by their hash that they are the same; returns the input offset after them.</summary>

@@ -9,11 +9,12 @@ namespace Bert.Gpu.Cli.Commands;
 /// <param name="TokensPerSecond">Tokens over seconds.</param>
 /// <param name="Device">What computed.</param>
 /// <param name="Precision">The linear layers' precision in force (<c>--precision</c> resolved by the device): fp32 or fp16.</param>
+/// <param name="Activations">The activations between kernels: fp16 on the fp16 pipeline, else fp32 (fp16 layers then convert their input per call).</param>
 /// <param name="CacheHits">With <c>--cache</c>: rows taken from the cache (their texts encode no tokens); else absent.</param>
 /// <param name="CacheMisses">With <c>--cache</c>: rows not found there, so computed and stored.</param>
 /// <param name="CacheEvictions">With <c>--cache</c>: rows this run evicted to keep the cache under its cap.</param>
 internal sealed record EmbedStats(long Texts, long Tokens, double Seconds, double TokensPerSecond, string Device, string Precision,
-    long? CacheHits = null, long? CacheMisses = null, long? CacheEvictions = null)
+    string Activations, long? CacheHits = null, long? CacheMisses = null, long? CacheEvictions = null)
 {
     public static readonly JsonSerializerOptions JsonOptions = new()
     {

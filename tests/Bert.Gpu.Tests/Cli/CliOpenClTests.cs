@@ -93,6 +93,7 @@ public sealed class CliOpenClTests : IDisposable
         Console.WriteLine($"fp16 on OpenCL vs fp32 host, MiniLM: worst row 1 − cos {1 - cosines.Min():E2}, mean {1 - cosines.Average():E2}; {fp16.StandardError.Trim().Split('\n')[^1]}");
         Assert.True(cosines.Min() >= 0.9995, $"worst row cosine {cosines.Min()}");
         Assert.Contains("\"precision\": \"fp16\"", File.ReadAllText(stats));
+        Assert.Contains("\"activations\": \"fp16\"", File.ReadAllText(stats)); // the fp16 pipeline ran, not the mixed path
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
