@@ -13,40 +13,68 @@ namespace Bert.Gpu.DeviceCheck;
 /// <param name="fp16PeakTflops">The GPU's dense fp16 peak, to give fp16 GEMMs a share of it; null when unknown.</param>
 internal sealed class TimingSuite(IComputeBackend backend, ShapeSet set, int? samples, double? fp16PeakTflops, RunLog log)
 {
+    private readonly Lazy<IDeviceBuffer> _sync = new(() => backend.Allocate(1));
+
     public List<TimingResult> Results { get; } = [];
 
     /// <summary>
-    /// One linear layer with its epilogue; fp16 from an <see cref="Fp16Linear"/>, the fp32 input converted to fp16
-    /// inside each launch as the encoder does (torch's fp16 rows start from fp16 tensors).
+    /// One linear layer with its epilogue. fp16 as the fp16 pipeline runs it (<see cref="HalfActivations"/>): from an
+    /// <see cref="Fp16Linear"/> on an fp16 input, writing fp16 (Q, K, V and the FFN's first GEMM) or, for the layers that
+    /// add the residual stream, fp32 — as torch's fp16 rows start from fp16 tensors.
     /// </summary>
     public void Gemm(LinearShape s, Precision precision, int seed = 21)
     {
         var random = new Random(seed);
         var layer = new Fp32Linear(new FloatTensor(RandomModels.Vector(random, s.Out * s.In, 1 / MathF.Sqrt(s.In)), s.Out, s.In),
             new FloatTensor(RandomModels.Vector(random, s.Out), s.Out));
-        using var weights = backend.UploadLinear(precision == Precision.Fp16 ? Fp16Linear.From(layer) : layer);
-        using var x = backend.Upload(RandomModels.Vector(random, s.Rows * s.In));
+        var fp16 = precision == Precision.Fp16;
+        using var weights = backend.UploadLinear(fp16 ? Fp16Linear.From(layer) : layer);
+        using var x = Input(random, s.Rows, s.In, fp16);
         using var residual = s.Residual ? backend.Upload(RandomModels.Vector(random, s.Rows * s.Out)) : null;
-        using var y = backend.Allocate(s.Rows * s.Out);
-        var (median, min, max) = KernelTimer.Measure(Plan(set.OpTiming), () => backend.Linear(x, s.Rows, weights, s.Activation, residual, y), () => Synchronize(y));
+        using var y = fp16 && !s.Residual ? backend.AllocateHalf(s.Rows * s.Out) : backend.Allocate(s.Rows * s.Out);
+        var (median, min, max) = KernelTimer.Measure(Plan(set.OpTiming), () => backend.Linear(x, s.Rows, weights, s.Activation, residual, y), Synchronize);
         var gflops = s.Flops / (median * 1e6);
         Add(new TimingResult("gemm", s.Label, s.Describe(), median, min, max, Plan(set.OpTiming).Samples, set.OpTiming.LaunchesPerSample,
-            gflops, null, Name(precision), precision == Precision.Fp16 && fp16PeakTflops is { } peak ? 100 * gflops / (peak * 1e3) : null));
+            gflops, null, Name(precision), fp16 && fp16PeakTflops is { } peak ? 100 * gflops / (peak * 1e3) : null));
     }
 
-    /// <summary>Attention at the timed batch; fp16 includes the Q, K, V and context conversions the backend launches around the kernel.</summary>
+    /// <summary>
+    /// Attention at the timed batch; fp16 on fp16 Q, K, V and context buffers, as the fp16 pipeline runs it, where the
+    /// backend has fp16 attention at the head dim (else the fp16 path's fp32 buffers, as the mixed path runs it).
+    /// </summary>
     public void Attention(ModelShape model, Precision precision, int seed = 22)
     {
         var s = model.Attention(model.Label, Enumerable.Repeat(set.TimingLength, set.TimingSequences).ToArray());
         var batch = new PackedBatch(s.Lengths.Select(n => new Tokenization.TokenizedText(new int[n], new int[n])).ToList());
         var hidden = s.Heads * s.HeadDim;
+        var fp16 = precision == Precision.Fp16 && backend.SupportsHalfAttention(s.HeadDim);
         using var deviceBatch = batch.Upload(backend);
-        using var qkv = backend.Upload(RandomModels.Vector(new Random(seed), batch.TotalTokens * 3 * hidden, 2f));
-        using var context = backend.Allocate(batch.TotalTokens * hidden);
+        using var qkv = Input(new Random(seed), batch.TotalTokens, 3 * hidden, fp16);
+        using var context = fp16 ? backend.AllocateHalf(batch.TotalTokens * hidden) : backend.Allocate(batch.TotalTokens * hidden);
         var (median, min, max) = KernelTimer.Measure(Plan(set.OpTiming), () => backend.Attention(deviceBatch, qkv, s.Heads, s.HeadDim, context, precision),
-            () => Synchronize(context));
+            Synchronize);
         Add(new TimingResult("attention", s.Label, s.Describe(), median, min, max, Plan(set.OpTiming).Samples, set.OpTiming.LaunchesPerSample,
             s.Flops / (median * 1e6), null, Name(precision)));
+    }
+
+    /// <summary>
+    /// Random rows <c>[rows, width]</c> on the device: fp32, or fp16 — written by a LayerNorm (γ 1, β 0) as its fp16
+    /// copy, the only way fp16 values reach the device, so they are unit-scale rows like the pipeline's.
+    /// </summary>
+    private IDeviceBuffer Input(Random random, int rows, int width, bool fp16)
+    {
+        var values = backend.Upload(RandomModels.Vector(random, rows * width));
+        if (!fp16)
+            return values;
+        using (values)
+        using (var gamma = backend.Upload(Enumerable.Repeat(1f, width).ToArray()))
+        using (var beta = backend.Upload(new float[width]))
+        {
+            var halves = backend.AllocateHalf(rows * width);
+            backend.LayerNorm(values, rows, width, gamma, beta, 1e-12f, halves);
+            Synchronize();
+            return halves;
+        }
     }
 
     /// <summary>
@@ -59,8 +87,7 @@ internal sealed class TimingSuite(IComputeBackend backend, ShapeSet set, int? sa
         var batch = new PackedBatch(RandomModels.Sequences(new Random(seed), Enumerable.Repeat(length, sequences).ToArray(), model.Config.VocabSize));
         using var encoder = new BertEncoder(model, backend, precision);
         using var deviceBatch = batch.Upload(backend);
-        IDeviceBuffer? hidden = null;
-        var (median, min, max) = KernelTimer.Measure(Plan(set.EncoderTiming), () => hidden = encoder.Forward(deviceBatch), () => Synchronize(hidden!));
+        var (median, min, max) = KernelTimer.Measure(Plan(set.EncoderTiming), () => encoder.Forward(deviceBatch), Synchronize);
         var c = model.Config;
         Add(new TimingResult("encoder", wide?.Name ?? model.Name, $"{sequences}x{length} tokens, {c.NumLayers} layers x {c.HiddenSize}",
             median, min, max, Plan(set.EncoderTiming).Samples, set.EncoderTiming.LaunchesPerSample, null, batch.TotalTokens / (median / 1e3), Name(precision)));
@@ -70,7 +97,8 @@ internal sealed class TimingSuite(IComputeBackend backend, ShapeSet set, int? sa
 
     private TimingPlan Plan(TimingPlan plan) => samples is { } n ? plan with { Samples = n } : plan;
 
-    private void Synchronize(IDeviceBuffer buffer) => backend.Download(buffer, stackalloc float[1]);
+    /// <summary>Waits for the queue: one stream, so a one-value download of any buffer waits for everything before it.</summary>
+    private void Synchronize() => backend.Download(_sync.Value, stackalloc float[1]);
 
     private void Add(TimingResult result)
     {
