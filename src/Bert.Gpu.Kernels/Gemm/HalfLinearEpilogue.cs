@@ -17,10 +17,29 @@ namespace Bert.Gpu.Kernels.Gemm;
 /// <param name="WriteFloat">1 when the fp32 output is written.</param>
 internal readonly record struct HalfLinearEpilogue(int Activation, int HasBias, int AddResidual, int WriteHalf, int WriteFloat)
 {
-    /// <summary>The flags for the optional views a launcher was given.</summary>
-    public static HalfLinearEpilogue Of(int activation, ArrayView<float>? bias, ArrayView<float>? residual, ArrayView<ushort>? y,
-        ArrayView<float>? yFloat) =>
-        new(activation, bias is null ? 0 : 1, residual is null ? 0 : 1, y is null ? 0 : 1, yFloat is null ? 0 : 1);
+    /// <summary>
+    /// The flags for the optional views a launcher was given, after checking them against the <paramref name="rows"/> ×
+    /// <paramref name="outFeatures"/> output: at least one output, each view's length, a known activation.
+    /// </summary>
+    public static HalfLinearEpilogue Of(int rows, int outFeatures, int activation, ArrayView<float>? bias, ArrayView<float>? residual,
+        ArrayView<ushort>? y, ArrayView<float>? yFloat)
+    {
+        if (y is null && yFloat is null)
+            throw new ArgumentException("Neither an fp16 output (y) nor an fp32 one (yFloat) was given; pass at least one.", nameof(y));
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
+        var output = $"[{rows}, {outFeatures}]";
+        if (bias is { } b)
+            Shapes.Require(b, outFeatures, nameof(bias), $"[{outFeatures}]");
+        if (y is { } half)
+            Shapes.Require(half, (long)rows * outFeatures, nameof(y), output);
+        if (residual is { } r)
+            Shapes.Require(r, (long)rows * outFeatures, nameof(residual), output);
+        if (yFloat is { } f)
+            Shapes.Require(f, (long)rows * outFeatures, nameof(yFloat), output);
+        Activations.Check(activation);
+        return new(activation, bias is null ? 0 : 1, residual is null ? 0 : 1, y is null ? 0 : 1, yFloat is null ? 0 : 1);
+    }
 
     /// <summary>
     /// Output element <paramref name="index"/> (column <paramref name="col"/>) from its accumulated <paramref name="sum"/>:

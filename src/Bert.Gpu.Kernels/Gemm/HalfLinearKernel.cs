@@ -96,27 +96,14 @@ public sealed class HalfLinearKernel
         int outFeatures, int inFeatures, int activation, ArrayView<float>? residual, ArrayView<ushort>? y, ArrayView<float>? yFloat,
         ArrayView<float>? partials = null)
     {
-        if (y is null && yFloat is null)
-            throw new ArgumentException("Neither an fp16 output (y) nor an fp32 one (yFloat) was given; pass at least one.", nameof(y));
         ArgumentNullException.ThrowIfNull(stream);
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
+        var epilogue = HalfLinearEpilogue.Of(rows, outFeatures, activation, bias, residual, y, yFloat);
         if (inFeatures < 8 || inFeatures % 8 != 0)
             throw new ArgumentException(
                 $"x [{rows}, {inFeatures}] · weight [{outFeatures}, {inFeatures}]ᵀ: K = {inFeatures} must be a positive multiple of 8 (16-byte rows for cp.async); pad X and W with zero columns at upload.",
                 nameof(inFeatures));
         Shapes.Require(x, (long)rows * inFeatures, nameof(x), $"[{rows}, {inFeatures}]");
         Shapes.Require(weight, (long)outFeatures * inFeatures, nameof(weight), $"[{outFeatures}, {inFeatures}]");
-        if (bias is { } b)
-            Shapes.Require(b, outFeatures, nameof(bias), $"[{outFeatures}]");
-        var output = $"[{rows}, {outFeatures}]";
-        if (y is { } half)
-            Shapes.Require(half, (long)rows * outFeatures, nameof(y), output);
-        if (residual is { } r)
-            Shapes.Require(r, (long)rows * outFeatures, nameof(residual), output);
-        if (yFloat is { } f)
-            Shapes.Require(f, (long)rows * outFeatures, nameof(yFloat), output);
-        Activations.Check(activation);
         if (rows == 0)
             return;
 
@@ -125,7 +112,6 @@ public sealed class HalfLinearKernel
         var slices = TensorCoreTiling.Slices(steps, SplitK ?? TensorCoreTiling.SplitK(_accelerator.NumMultiprocessors, rows, outFeatures, inFeatures));
         if (partials is not { } p || p.Length < (long)slices * rows * outFeatures)
             slices = 1;
-        var epilogue = HalfLinearEpilogue.Of(activation, bias, residual, y, yFloat);
         var shape = new HalfLinearShape(rows, outFeatures, inFeatures, t.WarpsN, TensorCoreTiling.StepsPerSlice(steps, slices), slices > 1 ? 1 : 0,
             epilogue, TensorCoreLaunch.GlobalAddress(_accelerator, x, nameof(x)), TensorCoreLaunch.GlobalAddress(_accelerator, weight, nameof(weight)));
         // Views the kernel never touches (flags 0, or no split) stand in as other arguments' so that none is null.

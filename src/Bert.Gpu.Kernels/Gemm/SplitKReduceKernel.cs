@@ -40,28 +40,15 @@ public sealed class SplitKReduceKernel
     public void Launch(AcceleratorStream stream, ArrayView<float> partials, int slices, int rows, int outFeatures, ArrayView<float>? bias,
         int activation, ArrayView<float>? residual, ArrayView<ushort>? y, ArrayView<float>? yFloat)
     {
-        if (y is null && yFloat is null)
-            throw new ArgumentException("Neither an fp16 output (y) nor an fp32 one (yFloat) was given; pass at least one.", nameof(y));
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfLessThan(slices, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
-        var output = $"[{rows}, {outFeatures}]";
+        var epilogue = HalfLinearEpilogue.Of(rows, outFeatures, activation, bias, residual, y, yFloat);
         Shapes.Require(partials, (long)slices * rows * outFeatures, nameof(partials), $"[{slices}, {rows}, {outFeatures}]");
-        if (bias is { } b)
-            Shapes.Require(b, outFeatures, nameof(bias), $"[{outFeatures}]");
-        if (y is { } half)
-            Shapes.Require(half, (long)rows * outFeatures, nameof(y), output);
-        if (residual is { } r)
-            Shapes.Require(r, (long)rows * outFeatures, nameof(residual), output);
-        if (yFloat is { } f)
-            Shapes.Require(f, (long)rows * outFeatures, nameof(yFloat), output);
-        Activations.Check(activation);
         if (rows == 0)
             return;
 
         var count = checked(rows * outFeatures);
-        var shape = new SplitKReduceShape(count, outFeatures, slices, HalfLinearEpilogue.Of(activation, bias, residual, y, yFloat));
+        var shape = new SplitKReduceShape(count, outFeatures, slices, epilogue);
         // Views the kernel never touches (flags 0) stand in as other arguments' so that none is null (OpenCL binds a buffer for each).
         _kernel(stream, GridStride.For(_accelerator, count), partials, bias ?? partials, residual ?? partials, y ?? partials.Cast<ushort>(),
             yFloat ?? partials, shape);
