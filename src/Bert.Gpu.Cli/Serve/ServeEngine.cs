@@ -206,7 +206,8 @@ internal sealed class ServeEngine : IDisposable
                     var backends = BackendFactory.CreateAll(_device, _threads);
                     foreach (var extra in backends.Skip(1))
                         extra.Dispose();
-                    _task = (backends[0], new BertEncoder(Model, backends[0]));
+                    // The embedder's precision as its devices resolved it: /predict and /rerank run as /embed does.
+                    _task = (backends[0], new BertEncoder(Model, backends[0], _embedder.Precision));
                 }
                 return run(_task.Value.Encoder, new PackedBatch(sequences));
             }, cancellation);
