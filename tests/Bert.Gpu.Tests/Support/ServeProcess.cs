@@ -19,13 +19,14 @@ internal sealed partial class ServeProcess : IDisposable
 
     public Process Process => _process;
 
-    /// <summary>Starts the server with <paramref name="args"/> (after <c>serve --hostname 127.0.0.1 --port 0 --device cpu</c>) and waits until it listens.</summary>
+    /// <summary>Starts the server with <paramref name="args"/> (after <c>serve --hostname 127.0.0.1 --port 0</c>, and <c>--device cpu</c> unless they name one) and waits until it listens.</summary>
     public static Task<ServeProcess> StartAsync(params string[] args) => StartWithAsync([], args);
 
     /// <summary>As <see cref="StartAsync"/>, with these environment variables set in the server.</summary>
     public static async Task<ServeProcess> StartWithAsync((string Name, string Value)[] environment, params string[] args)
     {
-        var process = CliRunner.StartWith(defaultSignals: true, environment, ["serve", "--hostname", "127.0.0.1", "--port", "0", "--device", "cpu", .. args]);
+        string[] device = args.Contains("--device") ? [] : ["--device", "cpu"];
+        var process = CliRunner.StartWith(defaultSignals: true, environment, ["serve", "--hostname", "127.0.0.1", "--port", "0", .. device, .. args]);
         process.StandardInput.Close();
         _ = process.StandardOutput.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));

@@ -145,20 +145,23 @@ public sealed class ServeLimitTests
         Assert.True(computed < texts.Length / 2, $"{computed} of {texts.Length} sequences were computed for a client that had left");
     }
 
-    [Fact]
-    public async Task PredictAndRerank_OnAClassifierCheckpoint_GiveTheClassifyAndRerankCommandsScores()
+    [Theory]
+    [InlineData("cpu", "fp32")]
+    [InlineData("ilgpu-cpu", "fp16")] // the precision reaches the task routes too: fp16 rows differ from fp32 ones by ~3e-5
+    public async Task PredictAndRerank_OnAClassifierCheckpoint_GiveTheClassifyAndRerankCommandsScores(string device, string precision)
     {
         var model = RepoPaths.Data("heads", "bert-seqcls");
+        string[] on = ["--device", device, "--precision", precision];
         var dir = Directory.CreateTempSubdirectory("serve-heads-").FullName;
         try
         {
             string[] texts = ["the cat sat", "a dog ran far", "stocks"];
             File.WriteAllLines(Path.Combine(dir, "texts.txt"), texts);
-            var rerank = CliRunner.Run("rerank", "--model", model, "--query", "where is the cat", "--input", Path.Combine(dir, "texts.txt"), "--output", Path.Combine(dir, "rerank.jsonl"), "--device", "cpu");
+            var rerank = CliRunner.Run(["rerank", "--model", model, "--query", "where is the cat", "--input", Path.Combine(dir, "texts.txt"), "--output", Path.Combine(dir, "rerank.jsonl"), .. on]);
             Assert.True(rerank.ExitCode == 0, rerank.StandardError);
-            var classify = CliRunner.Run("classify", "--model", model, "--input", Path.Combine(dir, "texts.txt"), "--output", Path.Combine(dir, "classify.jsonl"), "--device", "cpu");
+            var classify = CliRunner.Run(["classify", "--model", model, "--input", Path.Combine(dir, "texts.txt"), "--output", Path.Combine(dir, "classify.jsonl"), .. on]);
             Assert.True(classify.ExitCode == 0, classify.StandardError);
-            using var server = await ServeProcess.StartAsync("--model", model);
+            using var server = await ServeProcess.StartAsync(["--model", model, .. on]);
             using var http = new HttpClient { BaseAddress = server.Address };
             var ranked = (await Post(http, "/rerank", JsonSerializer.Serialize(new { query = "where is the cat", texts, return_text = true }))).Body;
             var expected = File.ReadLines(Path.Combine(dir, "rerank.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
