@@ -31,10 +31,21 @@ internal sealed class JsonRequest : IDisposable
         { } other => throw WrongType(name, other, "an object"),
     };
 
-    /// <summary>Reads and parses the body: over the payload limit is 413; not UTF-8 JSON is 400; not an object is 422.</summary>
+    /// <summary>
+    /// Reads and parses the body: not declared JSON is 415 (as TEI's axum <c>Json</c> extractor: <c>application/json</c>
+    /// or a <c>+json</c> type, parameters such as charset allowed); over the payload limit is 413; not UTF-8 JSON is 400;
+    /// not an object is 422.
+    /// </summary>
     public static async Task<JsonRequest> ReadAsync(HttpContext context, int payloadLimit)
     {
         var request = context.Request;
+        if (!IsJson(request.ContentType))
+        {
+            context.Response.Headers.Connection = "close"; // the body stays unread
+            throw new ApiError(415, "validation",
+                $"Expected a request with `Content-Type: application/json`, got {(string.IsNullOrEmpty(request.ContentType) ? "none" : $"`{request.ContentType}`")}; with curl add -H 'content-type: application/json'.")
+            { Reason = "validation" };
+        }
         if (request.ContentLength > payloadLimit)
         {
             // The body stays unread, so the connection cannot carry another request: say so, or a client reusing it fails.
@@ -72,6 +83,11 @@ internal sealed class JsonRequest : IDisposable
         }
         return new JsonRequest(document, document.RootElement, "");
     }
+
+    private static bool IsJson(string? contentType) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var media) && media.MediaType.Value is { } type
+        && (type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase)));
 
     private static ApiError TooLarge(int limit) =>
         new(413, "validation", $"The body is larger than the payload limit of {limit} bytes; send fewer or shorter inputs, or start the server with a larger --payload-limit.") { Reason = "payload_limit" };

@@ -80,8 +80,23 @@ public sealed class ServeLimitTests
             TeiError(await Post(http, path, body), status, type, says);
         using (var invalid = new HttpRequestMessage(HttpMethod.Post, "/embed") { Content = new ByteArrayContent([.. "{\"inputs\":\""u8, 0xff, 0xfe, .. "\"}"u8]) })
         {
+            invalid.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             invalid.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "secret");
             TeiError(await Send(http, invalid), 400, "validation", "not valid UTF-8");
+        }
+        // As TEI (axum's Json extractor): a body not declared JSON is 415, whatever it holds; a charset or +json type is JSON.
+        foreach (var (type, status) in ((string?, int)[])[("text/plain", 415), (null, 415), ("application/x-www-form-urlencoded", 415),
+                     ("application/json; charset=utf-8", 200), ("application/vnd.api+json", 200)])
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/embed") { Content = new ByteArrayContent("{\"inputs\": \"a\"}"u8.ToArray()) };
+            if (type is not null)
+                request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(type);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "secret");
+            var answer = await Send(http, request);
+            if (status == 200)
+                Assert.Equal(HttpStatusCode.OK, answer.Status);
+            else
+                TeiError(answer, status, "validation", "Content-Type: application/json");
         }
         // Still up, and the metrics counted the refusals by TEI's reasons.
         using var metrics = new HttpRequestMessage(HttpMethod.Get, "/metrics");
@@ -90,7 +105,7 @@ public sealed class ServeLimitTests
         var text = await scraped.Content.ReadAsStringAsync();
         Assert.Contains("te_request_failure{err=\"batch_size\"} 1", text);
         Assert.Contains("te_request_failure{err=\"overloaded\"} 2", text);
-        Assert.Contains("te_request_success{method=\"single\"} 2", text);
+        Assert.Contains("te_request_success{method=\"single\"} 4", text); // two truncated texts, two JSON content types
         Assert.Contains("te_batch_next_size_count", text);
         Assert.False(server.Process.HasExited);
     }
