@@ -259,8 +259,10 @@ public sealed class IlgpuBackend : IComputeBackend
 
     /// <summary>
     /// The first <paramref name="length"/> elements of a scratch buffer, grown (never shrunk) when a larger batch or wider
-    /// layer comes. What the fp16 path holds this way besides the fp32 workspace is counted per token in
-    /// <see cref="Encoder.Workspace.BytesPerToken"/>; the int8 path's is not (see <see cref="Int8Scratch"/>).
+    /// layer comes. What the mixed fp16 path holds this way besides the fp32 workspace is counted per token in
+    /// <see cref="Encoder.Workspace.BytesPerToken"/>; the fp16 pipeline converts only a CLS-only last layer's
+    /// per-sequence rows this way, and neither counts the split-K partials (<see cref="_halfPartials"/>) nor the int8
+    /// path's scratch (see <see cref="Int8Scratch"/>).
     /// </summary>
     private ArrayView<T> Scratch<T>(ref IlgpuBuffer<T>? buffer, long length) where T : unmanaged
     {
