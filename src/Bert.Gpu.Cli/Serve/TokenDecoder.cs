@@ -1,56 +1,36 @@
-using System.Text;
 using Bert.Gpu.Tokenization;
 
 namespace Bert.Gpu.Cli.Serve;
 
 /// <summary>
-/// /decode: ids back to text as HuggingFace's decoders do for the vocabularies here — WordPiece (<c>##</c> joins a
-/// word, then <c>clean_up_tokenization_spaces</c>), SentencePiece (<c>▁</c> starts a word) and GPT-2's byte-level BPE
-/// (each character stands for one byte; <c>Ġ</c> is a space), told apart by the vocabulary.
+/// /decode: ids back to text exactly as HuggingFace tokenizers' <c>decode</c> (which TEI calls) gives it, with the
+/// decoder the model's tokenizer.json names (WordPiece, Metaspace, ByteLevel, or none) and skip_special_tokens dropping
+/// every added token marked special; checked against HF on tests/data/tokenizer/decodes.jsonl.
 /// </summary>
 internal sealed class TokenDecoder(ITokenizer tokenizer)
 {
-    private readonly Dictionary<char, byte>? _bytes = tokenizer.TokenToId("Ġthe") is null ? null : ByteLevelAlphabet();
-
-    /// <exception cref="ApiError">422: an id outside the vocabulary.</exception>
+    /// <summary>The text of <paramref name="ids"/>, the <paramref name="index"/>-th list of the request.</summary>
+    /// <exception cref="ApiError">422: an id outside the vocabulary, or a decoder this server cannot run.</exception>
     public string Decode(int[] ids, bool skipSpecial, int index)
     {
-        var specials = tokenizer.SpecialIds;
-        var tokens = new List<string>(ids.Length);
         foreach (var id in ids)
         {
+            // HF silently drops such ids; saying so is kinder to a client that sent ids of another model.
             if (id >= tokenizer.VocabSize)
                 throw ApiError.Tokenizer($"`ids[{index}]`: token id {id} is outside the vocabulary of {tokenizer.VocabSize}.");
-            if (skipSpecial && (id == specials.Cls || id == specials.Sep || id == specials.Pad || id == specials.Mask || id == specials.Unk))
-                continue;
-            tokens.Add(tokenizer.IdToToken(id));
         }
-        if (_bytes is { } alphabet)
-            return Encoding.UTF8.GetString([.. tokens.SelectMany(t => t.Select(c => alphabet.TryGetValue(c, out var b) ? b : (byte)'?'))]);
-        if (tokens.Any(t => t.StartsWith('▁')))
-            return string.Concat(tokens).Replace('▁', ' ').Trim();
-        var text = new StringBuilder();
-        foreach (var token in tokens)
+        try
         {
-            if (token.StartsWith("##", StringComparison.Ordinal))
-                text.Append(token.AsSpan(2));
-            else
-                text.Append(text.Length > 0 ? " " : "").Append(token);
+            return tokenizer.Decode(ids, skipSpecial);
         }
-        return text.Replace(" .", ".").Replace(" ?", "?").Replace(" !", "!").Replace(" ,", ",").Replace(" ' ", "'")
-            .Replace(" n't", "n't").Replace(" 'm", "'m").Replace(" 's", "'s").Replace(" 've", "'ve").Replace(" 're", "'re").ToString();
-    }
-
-    /// <summary>GPT-2's <c>bytes_to_unicode</c>, reversed: printable bytes stand for themselves, the others for 256 + n.</summary>
-    private static Dictionary<char, byte> ByteLevelAlphabet()
-    {
-        var map = new Dictionary<char, byte>();
-        var next = 256;
-        for (var b = 0; b < 256; b++)
+        catch (ArgumentOutOfRangeException)
         {
-            var printable = b is >= 33 and <= 126 or >= 161 and <= 172 or >= 174;
-            map[(char)(printable ? b : next++)] = (byte)b;
+            // An id in a gap of a tokenizer.json's vocabulary: below VocabSize, yet no token has it.
+            throw ApiError.Tokenizer($"`ids[{index}]` holds an id no token of this vocabulary has; send ids this model's tokenizer gave.");
         }
-        return map;
+        catch (NotSupportedException e)
+        {
+            throw ApiError.Tokenizer(e.Message);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Bert.Gpu.Model;
+using Bert.Gpu.Tokenization.Decoders;
 
 namespace Bert.Gpu.Tokenization;
 
@@ -19,10 +20,12 @@ public sealed class BertTokenizer : ITokenizer
     private readonly WordPieceModel _wordPiece;
     private readonly SpecialTokenSplitter _specialTokens;
     private readonly Dictionary<string, int> _ids;
+    private readonly TokenTextDecoder _decoder;
+    private readonly HashSet<int> _skipped;
 
     internal BertTokenizer(IReadOnlyList<string> tokens, BertNormalizerOptions options, string source,
         string unkToken = "[UNK]", string continuingSubwordPrefix = "##", int maxInputCharsPerWord = 100,
-        IReadOnlyList<string>? specialTokens = null)
+        IReadOnlyList<string>? specialTokens = null, TokenTextDecoder? decoder = null, IReadOnlyList<string>? skippedTokens = null)
     {
         _tokens = [.. tokens];
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -41,6 +44,9 @@ public sealed class BertTokenizer : ITokenizer
         SpecialTokens = [.. specialTokens ?? DefaultSpecialTokens];
         _specialTokens = new SpecialTokenSplitter(SpecialTokens.Where(ids.ContainsKey).Select(t => (t, ids[t])));
         _ids = ids;
+        // transformers' BertTokenizerFast decodes with WordPiece and cleanup; a tokenizer.json says what it uses.
+        _decoder = decoder ?? new WordPieceDecoder(continuingSubwordPrefix, cleanup: true);
+        _skipped = [.. (skippedTokens ?? SpecialTokens).Where(ids.ContainsKey).Select(t => ids[t])];
         SpecialIds = new SpecialTokenIds(ClsId, SepId, TokenToId("[PAD]"), TokenToId("[MASK]"), UnkId);
     }
 
@@ -98,6 +104,10 @@ public sealed class BertTokenizer : ITokenizer
 
     /// <inheritdoc/>
     public int? TokenToId(string token) => _ids.TryGetValue(token, out var id) ? id : null;
+
+    /// <inheritdoc/>
+    public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens) =>
+        _decoder.Decode(ids, skipSpecialTokens, IdToToken, _skipped.Contains);
 
     /// <summary>The WordPiece tokens of <paramref name="text"/>, without [CLS]/[SEP] and without truncation.</summary>
     public IReadOnlyList<string> Tokenize(string text) => [.. Tokens(text, int.MaxValue).Ids.Select(id => _tokens[id])];

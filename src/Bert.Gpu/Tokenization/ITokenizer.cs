@@ -23,6 +23,13 @@ public interface ITokenizer
     /// <summary>The id of <paramref name="token"/>, or null if it is not in the vocabulary.</summary>
     int? TokenToId(string token);
 
+    /// <summary>The text of <paramref name="ids"/> as HuggingFace tokenizers' <c>decode</c> gives it: tokenizer.json's decoder (WordPiece, Metaspace, ByteLevel; none joins the tokens with spaces).</summary>
+    /// <param name="ids">Token ids, each below <see cref="VocabSize"/>.</param>
+    /// <param name="skipSpecialTokens">Leave out every added token marked special (not only the post-processor's).</param>
+    /// <exception cref="ArgumentOutOfRangeException">An id is not below <see cref="VocabSize"/>, or no token has it.</exception>
+    /// <exception cref="NotSupportedException">The tokenizer.json names a decoder type this library does not implement (the message names it).</exception>
+    string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens);
+
     /// <summary>Tokenizes one text with its special tokens, truncated to <paramref name="maxLength"/> tokens in all.</summary>
     /// <param name="text">The text.</param>
     /// <param name="maxLength">Most tokens in the result, special tokens included; at least <see cref="SpecialTokenCount"/>(false).</param>

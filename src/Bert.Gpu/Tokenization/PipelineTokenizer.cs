@@ -41,6 +41,9 @@ internal sealed class PipelineTokenizer : ITokenizer
 
     public int? TokenToId(string token) => _parts.Added.IdOf(token) ?? _parts.Model.TokenToId(token);
 
+    public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens) =>
+        _parts.Decoder.Decode(ids, skipSpecialTokens, IdToToken, _parts.Added.IsSpecial);
+
     public TokenizedText Encode(string text, int maxLength)
     {
         ArgumentNullException.ThrowIfNull(text);

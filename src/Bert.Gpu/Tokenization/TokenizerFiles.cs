@@ -92,7 +92,9 @@ internal static class TokenizerFiles
             unkToken: String(model, "unk_token", path) ?? "[UNK]",
             continuingSubwordPrefix: String(model, "continuing_subword_prefix", path) ?? "##",
             maxInputCharsPerWord: Int(model, "max_input_chars_per_word", path) ?? 100,
-            specialTokens: AddedTokens(root, path));
+            specialTokens: AddedTokens(root, path),
+            decoder: DecoderReader.Read(new JsonAt(root, "", path).Get("decoder")),
+            skippedTokens: SpecialAddedTokens(root));
     }
 
     private static string[] Vocab(JsonElement model, string path)
@@ -150,6 +152,14 @@ internal static class TokenizerFiles
         }
         return result;
     }
+
+    // The added tokens marked special, which decoding may skip; AddedTokens has checked the entries' shape.
+    private static List<string> SpecialAddedTokens(JsonElement root) =>
+        root.TryGetProperty("added_tokens", out var added) && added.ValueKind == JsonValueKind.Array
+            ? [.. added.EnumerateArray()
+                .Where(t => t.TryGetProperty("special", out var s) && s.ValueKind == JsonValueKind.True)
+                .Select(t => t.GetProperty("content").GetString()!)]
+            : [];
 
     private static void RequireType(JsonElement root, string name, string expected, string path)
     {

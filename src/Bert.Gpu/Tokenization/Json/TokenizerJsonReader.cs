@@ -3,7 +3,7 @@ using Bert.Gpu.Tokenization.Pipeline;
 namespace Bert.Gpu.Tokenization.Json;
 
 /// <summary>Turns a parsed tokenizer.json into the components of a <see cref="PipelineTokenizer"/>.</summary>
-/// <remarks>The <c>decoder</c> (ids back to text) and <c>truncation</c> (Encode takes the length) are not used.</remarks>
+/// <remarks>The <c>truncation</c> is not used: Encode takes the length.</remarks>
 internal static class TokenizerJsonReader
 {
     /// <summary>Reads the pipeline of <paramref name="root"/>.</summary>
@@ -17,7 +17,7 @@ internal static class TokenizerJsonReader
         var postProcessor = PostProcessorReader.Read(root.Get("post_processor"));
         var added = new AddedVocabulary(AddedTokens(root.Get("added_tokens")), t => model.TokenToId(t), vocabEntries, normalizer);
         var padId = root.Get("padding")?.Index("pad_id");
-        return new PipelineParts(added, normalizer, preTokenizers, model, postProcessor, padId);
+        return new PipelineParts(added, normalizer, preTokenizers, model, postProcessor, padId, DecoderReader.Read(root.Get("decoder")));
     }
 
     private static IEnumerable<AddedToken> AddedTokens(JsonAt? added)

@@ -10,6 +10,7 @@ internal sealed class AddedVocabulary
 {
     private readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
     private readonly Dictionary<int, AddedToken> _byId = [];
+    private readonly Dictionary<int, string> _contents = [];
 
     /// <summary>Gives each token its id as HF's <c>add_tokens</c> does (the JSON's <c>id</c> is only a hint there too) and builds the matchers.</summary>
     /// <param name="tokens">The entries in file order: content and flags.</param>
@@ -29,7 +30,10 @@ internal sealed class AddedVocabulary
         var raw = _byId.Values.Where(t => !t.Normalized).OrderBy(t => t.Id).ToList();
         var normalized = _byId.Values.Where(t => t.Normalized).OrderBy(t => t.Id).ToList();
         Raw = new AddedTokenMatcher(raw, [.. raw.Select(t => t.Content)]);
-        Normalized = new AddedTokenMatcher(normalized, [.. normalized.Select(t => Normalize(t.Content, normalizer))]);
+        var patterns = normalized.Select(t => Normalize(t.Content, normalizer)).ToList();
+        Normalized = new AddedTokenMatcher(normalized, [.. patterns]);
+        foreach (var token in raw) _contents[token.Id] = token.Content;
+        for (var i = 0; i < normalized.Count; i++) _contents[normalized[i].Id] = patterns[i];
         MaxId = _byId.Count == 0 ? -1 : _byId.Keys.Max();
     }
 
@@ -45,8 +49,11 @@ internal sealed class AddedVocabulary
     /// <summary>The id of an added token's content, or null.</summary>
     public int? IdOf(string content) => _ids.TryGetValue(content, out var id) ? id : null;
 
-    /// <summary>The content of the added token with <paramref name="id"/>, or null.</summary>
-    public string? ContentOf(int id) => _byId.TryGetValue(id, out var token) ? token.Content : null;
+    /// <summary>The token of <paramref name="id"/> as HF's <c>id_to_token</c> (and so <c>decode</c>) gives it, or null: a normalized token's normalized form (HF stores that), another's content.</summary>
+    public string? ContentOf(int id) => _contents.GetValueOrDefault(id);
+
+    /// <summary>Whether <paramref name="id"/> is an added token marked special, which decoding may drop.</summary>
+    public bool IsSpecial(int id) => _byId.TryGetValue(id, out var token) && token.Special;
 
     private static string Normalize(string content, INormalizer? normalizer)
     {

@@ -1,3 +1,4 @@
+using Bert.Gpu.Tokenization.Decoders;
 using Bert.Gpu.Tokenization.Models;
 using Bert.Gpu.Tokenization.Normalizers;
 using Bert.Gpu.Tokenization.PostProcessors;
@@ -12,5 +13,7 @@ namespace Bert.Gpu.Tokenization.Pipeline;
 /// <param name="Model">The model.</param>
 /// <param name="PostProcessor">The post-processor (<see cref="NoProcessing"/> for none).</param>
 /// <param name="PadId">The padding id the file names (its <c>padding.pad_id</c>), if any.</param>
+/// <param name="Decoder">The decoder, ids back to text.</param>
 internal sealed record PipelineParts(
-    AddedVocabulary Added, INormalizer? Normalizer, IReadOnlyList<IPreTokenizer> PreTokenizers, ITokenModel Model, IPostProcessor PostProcessor, int? PadId);
+    AddedVocabulary Added, INormalizer? Normalizer, IReadOnlyList<IPreTokenizer> PreTokenizers, ITokenModel Model, IPostProcessor PostProcessor, int? PadId,
+    TokenTextDecoder Decoder);
