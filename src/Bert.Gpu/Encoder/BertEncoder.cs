@@ -234,18 +234,33 @@ public sealed class BertEncoder : IDisposable
     /// <summary>
     /// The fp16 pipeline's CLS-only last layer: the attention output still runs on every row (gathering fp16 context rows
     /// would need a kernel of its own, and that GEMM is a twelfth of a layer's), then the first rows of the residual stream
-    /// are gathered in fp32 and the feed-forward runs on those <c>Sequences</c> rows (their fp16 conversion per call).
+    /// are gathered in fp32 and the LayerNorms and feed-forward run on those <c>Sequences</c> rows (their fp16 conversion
+    /// per call). Gathering before the LayerNorm changes no bit: it works row by row.
     /// </summary>
     private IDeviceBuffer ClsRowsOfLastLayerHalf(DeviceBatch batch, LayerWeights layer, HalfActivations a)
     {
         var (c, rows) = (_config, batch.Sequences);
-        var cls = a.Cls(rows);
-        _backend.LayerNorm(a.Hidden, batch.TotalTokens, c.HiddenSize, layer.AttentionNormGamma, layer.AttentionNormBeta, c.LayerNormEps);
+        var cls = PooledRows(rows);
         _backend.Pool(batch, a.Hidden, c.HiddenSize, PoolingMode.Cls, cls);
+        _backend.LayerNorm(cls, rows, c.HiddenSize, layer.AttentionNormGamma, layer.AttentionNormBeta, c.LayerNormEps);
         _backend.Linear(cls, rows, layer.Intermediate, _activation, null, a.Wide);
         _backend.Linear(a.Wide, rows, layer.Output, Activation.None, cls, cls);
         _backend.LayerNorm(cls, rows, c.HiddenSize, layer.OutputNormGamma, layer.OutputNormBeta, c.LayerNormEps);
         return cls;
+    }
+
+    /// <summary>
+    /// An fp32 buffer of at least <c>[sequences, hidden]</c>, grown when more sequences come: pooled rows, or the fp16
+    /// pipeline's CLS-only last layer (whose result <see cref="Embed"/> downloads before anything pools into it again).
+    /// </summary>
+    private IDeviceBuffer PooledRows(int sequences)
+    {
+        if (_pooled is null || _pooled.Length < sequences * HiddenSize)
+        {
+            _pooled?.Dispose();
+            _pooled = _backend.Allocate(Math.Max(sequences, 64) * HiddenSize);
+        }
+        return _pooled;
     }
 
     private void Observe(int layer, LinearUnit unit, IDeviceBuffer input, int tokens, int width)
@@ -281,15 +296,11 @@ public sealed class BertEncoder : IDisposable
             return;
         }
         var hidden = Forward(device);
-        if (_pooled is null || _pooled.Length < batch.Sequences * HiddenSize)
-        {
-            _pooled?.Dispose();
-            _pooled = _backend.Allocate(Math.Max(batch.Sequences, 64) * HiddenSize);
-        }
-        _backend.Pool(device, hidden, HiddenSize, pooling, _pooled);
+        var pooled = PooledRows(batch.Sequences);
+        _backend.Pool(device, hidden, HiddenSize, pooling, pooled);
         if (normalize)
-            _backend.L2Normalize(_pooled, batch.Sequences, HiddenSize);
-        _backend.Download(_pooled, output[..(batch.Sequences * HiddenSize)]);
+            _backend.L2Normalize(pooled, batch.Sequences, HiddenSize);
+        _backend.Download(pooled, output[..(batch.Sequences * HiddenSize)]);
     }
 
     /// <summary>The feed-forward activation a config's <c>hidden_act</c> names (<see cref="BertConfig.Validate"/> admits no other).</summary>

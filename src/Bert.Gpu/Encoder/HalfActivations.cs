@@ -21,13 +21,12 @@ namespace Bert.Gpu.Encoder;
 internal sealed class HalfActivations(IComputeBackend backend, BertConfig config) : IDisposable
 {
     private IDeviceBuffer[] _buffers = [];
-    private IDeviceBuffer? _cls;
 
     /// <summary>
     /// Activation bytes per token of capacity: <c>4·hidden + 2·hidden + 2·max(3·hidden, intermediate)</c> — MiniLM
     /// (384, 1,536): 1,536 + 768 + 3,072 = 5,376 B, 35% of the fp32 workspace's 15,360 (<see cref="Workspace.BytesPerToken"/>);
     /// BERT-base 10,752 B of 30,720. The one home of this formula. Not counted, being per sequence rather than per token:
-    /// a CLS-only last layer's <c>[sequences, hidden]</c> fp32 rows and their fp16 conversion.
+    /// a CLS-only last layer's <c>[sequences, hidden]</c> fp32 rows (the encoder's pooled rows) and their fp16 conversion.
     /// </summary>
     public static long BytesPerToken(BertConfig config) =>
         4L * config.HiddenSize + 2L * config.HiddenSize + 2L * WideWidth(config);
@@ -65,37 +64,19 @@ internal sealed class HalfActivations(IComputeBackend backend, BertConfig config
     {
         if (tokens <= Capacity)
             return;
-        DisposeBuffers();
+        Dispose();
         var h = config.HiddenSize;
         _buffers = [backend.Allocate(tokens * h), backend.AllocateHalf(tokens * h), backend.AllocateHalf(tokens * WideWidth(config))];
         Capacity = tokens;
     }
 
-    /// <summary>fp32 rows <c>[sequences, hidden]</c> for a CLS-only last layer, grown when more sequences come.</summary>
-    public IDeviceBuffer Cls(int sequences)
-    {
-        if (_cls is null || _cls.Length < sequences * config.HiddenSize)
-        {
-            _cls?.Dispose();
-            _cls = backend.Allocate(Math.Max(sequences, 64) * config.HiddenSize);
-        }
-        return _cls;
-    }
-
     private static int WideWidth(BertConfig config) => Math.Max(3 * config.HiddenSize, config.IntermediateSize);
 
-    private void DisposeBuffers()
+    public void Dispose()
     {
         foreach (var b in _buffers)
             b.Dispose();
         _buffers = [];
         Capacity = 0;
-    }
-
-    public void Dispose()
-    {
-        DisposeBuffers();
-        _cls?.Dispose();
-        _cls = null;
     }
 }
