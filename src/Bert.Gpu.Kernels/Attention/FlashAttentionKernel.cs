@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
+using Bert.Gpu.Kernels.Gemm;
 using static Bert.Gpu.Kernels.Attention.FlashAttentionTiling;
 
 namespace Bert.Gpu.Kernels.Attention;
@@ -62,15 +63,9 @@ public sealed class FlashAttentionKernel
             return;
 
         // The PTX addresses global memory through raw device pointers (ILGPU cannot turn a view into one in a kernel);
-        // the managed path never reads them.
-        ulong qkvAddress = 0, contextAddress = 0;
-        if (_accelerator.AcceleratorType == AcceleratorType.Cuda)
-        {
-            qkvAddress = (ulong)qkv.LoadEffectiveAddressAsPtr();
-            contextAddress = (ulong)context.LoadEffectiveAddressAsPtr();
-            if (qkvAddress % 16 != 0 || contextAddress % 4 != 0)
-                throw new ArgumentException("cp.async needs qkv 16-byte aligned and the f16x2 stores need context 4-byte aligned.", nameof(qkv));
-        }
+        // the managed path never reads them. cp.async reads qkv in 16-byte chunks; the context takes f16x2 stores.
+        var qkvAddress = TensorCoreLaunch.GlobalAddress(_accelerator, qkv, nameof(qkv));
+        var contextAddress = TensorCoreLaunch.GlobalAddress(_accelerator, context, nameof(context), alignment: 4);
         var config = new KernelConfig(
             // Sequences along x, whose limit is 2³¹−1 (CUDA caps y and z at 65535); heads along y, query blocks along z.
             new Index3D(sequences, heads, KernelLimits.Groups(maxLength, Queries)),

@@ -6,8 +6,8 @@ namespace Bert.Gpu.Kernels.Conversion;
 
 /// <summary>
 /// <c>y[i] = fp32(x[i])</c> for <c>count</c> fp16 bit patterns: exact (every fp16 is a float), by
-/// <see cref="HalfBits.ToFloat"/> on every backend. Brings a tensor-core kernel's fp16 output (the attention context)
-/// back to the fp32 buffers the rest of the encoder reads.
+/// <see cref="HalfBits.ToFloat"/> on every backend. On the mixed fp16 path it brings the flash attention's fp16 context
+/// back to the fp32 buffers the rest of that path reads (the fp16 pipeline keeps it fp16).
 /// </summary>
 public sealed class FromHalfKernel
 {

@@ -3,7 +3,7 @@ using ILGPU.Runtime;
 
 namespace Bert.Gpu.Kernels.Conversion;
 
-/// <summary>The launch of an element-wise kernel whose threads stride over the elements: the conversions'.</summary>
+/// <summary>The launch of an element-wise kernel whose threads stride over the elements: the conversions' and the split-K reduce's.</summary>
 internal static class GridStride
 {
     /// <summary>Threads per group.</summary>

@@ -21,8 +21,8 @@ namespace Bert.Gpu.Kernels.Gemm;
 /// tiles, warps and per-lane fragment ownership: each lane reads its fragment words from the staged tile where
 /// <c>ldmatrix</c> would have put them (<see cref="Mma16816"/>'s layout) and the warp emulates the <c>mma</c>. Both end
 /// the same way: each warp stores its accumulators by the C fragment layout into shared memory and the whole group
-/// runs one epilogue over them, coalesced. K must be a multiple of 8 (16-byte rows for <c>cp.async</c>); the
-/// backend pads weights and activations at upload.
+/// runs one epilogue over them, coalesced. K must be a multiple of 8 (16-byte rows for <c>cp.async</c>): the
+/// backend pads weights at upload and fp32 inputs as it converts them; fp16 activations come with whole rows.
 /// <para>
 /// Split-K: when even the small tiles leave most multiprocessors idle (<see cref="TensorCoreTiling.SplitK"/>: a few
 /// dozen tokens), the grid gets a third dimension of S K slices, slice z walking its own range of K steps; each group

@@ -3,7 +3,7 @@ using ILGPU.Runtime;
 
 namespace Bert.Gpu.Kernels.Gemm;
 
-/// <summary>The host side the tensor-core GEMMs' launchers share: tiling checks, the launch grid, device addresses.</summary>
+/// <summary>The host side the tensor-core launchers share: tiling checks, the GEMMs' launch grid, device addresses.</summary>
 internal static class TensorCoreLaunch
 {
     /// <summary>Throws unless <paramref name="tiling"/> (null: chosen per launch, at most <see cref="TensorCoreTiling.Large"/>) fits the kernel and the accelerator.</summary>
@@ -23,16 +23,17 @@ internal static class TensorCoreLaunch
         new(new Index3D(KernelLimits.Groups(outFeatures, t.TileN), KernelLimits.Groups(rows, t.TileM), slices), new Index3D(t.Threads, 1, 1));
 
     /// <summary>
-    /// The device address <c>cp.async</c> reads <paramref name="view"/> from on CUDA (ILGPU 1.5.3 cannot take a view's
-    /// address inside a kernel), 16-byte aligned; 0 elsewhere, where the kernel reads the view itself.
+    /// The device address a kernel's asm reads or writes <paramref name="view"/> at on CUDA (ILGPU 1.5.3 cannot take a
+    /// view's address inside a kernel), checked to be <paramref name="alignment"/>-byte aligned (16 for <c>cp.async</c>'s
+    /// chunks); 0 elsewhere, where the kernel reads the view itself.
     /// </summary>
-    public static ulong GlobalAddress<T>(Accelerator accelerator, ArrayView<T> view, string name) where T : unmanaged
+    public static ulong GlobalAddress<T>(Accelerator accelerator, ArrayView<T> view, string name, int alignment = 16) where T : unmanaged
     {
         if (accelerator.AcceleratorType != AcceleratorType.Cuda)
             return 0;
         var address = (ulong)view.LoadEffectiveAddressAsPtr();
-        if (address % 16 != 0)
-            throw new ArgumentException($"{name} starts at 0x{address:X}, not on the 16-byte boundary cp.async needs.", name);
+        if (address % (ulong)alignment != 0)
+            throw new ArgumentException($"{name} starts at 0x{address:X}, not on the {alignment}-byte boundary the kernel's asm accesses need.", name);
         return address;
     }
 }

@@ -45,6 +45,9 @@ public readonly record struct TensorCoreTiling(int WarpsM, int WarpsN)
     /// <summary>32×64 blocks of 2 warps (1×2): small batches, where bigger blocks leave multiprocessors idle.</summary>
     public static TensorCoreTiling Small { get; } = new(1, 2);
 
+    /// <summary>The tilings <see cref="For"/> tries before <see cref="Small"/>, once, not an array per launch.</summary>
+    private static readonly TensorCoreTiling[] LargestFirst = [Large, Medium];
+
     /// <summary>Output rows per group.</summary>
     public int TileM => WarpsM * WarpTile;
 
@@ -61,12 +64,16 @@ public readonly record struct TensorCoreTiling(int WarpsM, int WarpsN)
     public int StageBytes => (TileM + TileN) * RowBytes;
 
     /// <summary>
-    /// Shared memory this tiling uses, in bytes: the most of two stages (CUDA), one stage plus each warp's
-    /// <see cref="TensorCores.Mma16816.ScratchFloats"/> of emulation scratch (elsewhere), and the accumulator staging of
-    /// the epilogue, which reuses the same bytes once the K loop is done.
+    /// Shared memory this tiling uses, in bytes: the most of two stages (CUDA), one stage plus each warp's emulation
+    /// scratch (elsewhere: the larger of the fp16 kernel's <see cref="TensorCores.Mma16816.ScratchFloats"/> and the int8
+    /// kernel's <see cref="TensorCores.Mma16832.ScratchInts"/>, both 4-byte words), and the accumulator staging of the
+    /// epilogue, which reuses the same bytes once the K loop is done.
     /// </summary>
-    public int SharedBytes => System.Math.Max(System.Math.Max(2 * StageBytes, StageBytes + Warps * TensorCores.Mma16816.ScratchFloats * sizeof(float)),
+    public int SharedBytes => System.Math.Max(System.Math.Max(2 * StageBytes, StageBytes + Warps * ScratchWords * sizeof(float)),
         Warps * StagingBytes);
+
+    private const int ScratchWords = TensorCores.Mma16816.ScratchFloats > TensorCores.Mma16832.ScratchInts
+        ? TensorCores.Mma16816.ScratchFloats : TensorCores.Mma16832.ScratchInts;
 
     /// <summary>
     /// The largest tiling whose grid still gives every multiprocessor two groups for an <paramref name="rows"/> ×
@@ -78,7 +85,7 @@ public readonly record struct TensorCoreTiling(int WarpsM, int WarpsN)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         var wanted = 2L * System.Math.Max(accelerator.NumMultiprocessors, 1);
-        foreach (var t in new[] { Large, Medium })
+        foreach (var t in LargestFirst)
             if ((long)KernelLimits.Groups(rows, t.TileM) * KernelLimits.Groups(outFeatures, t.TileN) >= wanted)
                 return t;
         return Small;

@@ -13,8 +13,8 @@ public enum LinearFormat
     Int8,
 
     /// <summary>
-    /// fp16 weights (input dimension zero-padded to a multiple of 8), the input converted to fp16 per call, fp32
-    /// accumulation on tensor cores and an fp32 epilogue and output.
+    /// fp16 weights (input dimension zero-padded to a multiple of 8), an fp16 input (the fp16 pipeline's, or an fp32 one
+    /// converted per call), fp32 accumulation on tensor cores, an fp32 epilogue, and an fp16 and/or fp32 output.
     /// </summary>
     Fp16,
 }

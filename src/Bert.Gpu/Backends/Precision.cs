@@ -10,8 +10,9 @@ public enum Precision
     Fp32,
 
     /// <summary>
-    /// fp16 weights (half the memory) and fp16 GEMM inputs with fp32 accumulation and fp32 outputs
-    /// (<see cref="LinearFormat.Fp16"/>), where the backend has the path.
+    /// fp16 weights (half the memory) and fp16 GEMM inputs with fp32 accumulation (<see cref="LinearFormat.Fp16"/>), and
+    /// fp16 activations between kernels where the model allows (<see cref="Encoder.BertEncoder.HalfActivationsBetweenKernels"/>),
+    /// where the backend has the path.
     /// </summary>
     Fp16,
 

@@ -20,6 +20,9 @@ public sealed class IlgpuBackend : IComputeBackend
     private readonly Context? _ownedContext;
     private readonly Accelerator _accelerator;
     private readonly bool _ownsAccelerator;
+
+    /// <summary>A CUDA device of compute capability 8.0 or later: mma.sync m16n8k16/m16n8k32, ldmatrix and cp.async run as asm.</summary>
+    private readonly bool _tensorCores;
     private readonly AcceleratorStream _stream;
     private readonly DeviceMemory _memory;
     private readonly LinearKernel _linear;
@@ -61,6 +64,7 @@ public sealed class IlgpuBackend : IComputeBackend
         _ownedContext = context;
         _accelerator = accelerator;
         _ownsAccelerator = ownsAccelerator;
+        _tensorCores = accelerator is ILGPU.Runtime.Cuda.CudaAccelerator { Architecture.Major: >= 8 };
         _stream = accelerator.CreateStream();
         _memory = new DeviceMemory(accelerator, _stream, memoryLimitBytes);
         _linear = new LinearKernel(accelerator);
@@ -120,12 +124,11 @@ public sealed class IlgpuBackend : IComputeBackend
     /// emulated mma costs two barriers — for checking, not for speed; <see cref="AutoPrecision"/> never picks it).
     /// </remarks>
     public bool Supports(LinearFormat format) =>
-        format is LinearFormat.Fp32 or LinearFormat.Int8 || (format == LinearFormat.Fp16 && _accelerator is not ILGPU.Runtime.Cuda.CudaAccelerator { Architecture.Major: < 8 });
+        format is LinearFormat.Fp32 or LinearFormat.Int8 || (format == LinearFormat.Fp16 && (_tensorCores || _accelerator is not ILGPU.Runtime.Cuda.CudaAccelerator));
 
     /// <inheritdoc />
-    /// <remarks>fp16 on CUDA devices of compute capability 8.0 or later (tensor cores with mma.sync m16n8k16), when this backend has the path.</remarks>
-    public Precision AutoPrecision =>
-        Supports(LinearFormat.Fp16) && _accelerator is ILGPU.Runtime.Cuda.CudaAccelerator { Architecture.Major: >= 8 } ? Precision.Fp16 : Precision.Fp32;
+    /// <remarks>fp16 on CUDA devices of compute capability 8.0 or later (tensor cores with mma.sync m16n8k16).</remarks>
+    public Precision AutoPrecision => _tensorCores ? Precision.Fp16 : Precision.Fp32;
 
     /// <inheritdoc />
     /// <remarks>Head dims 32 and 64 (<see cref="FlashAttentionTiling.Supports"/>), on the tensor-core flash attention.</remarks>
@@ -169,15 +172,13 @@ public sealed class IlgpuBackend : IComputeBackend
     {
         var code = (int)activation;
         var residualView = residual is null ? (ArrayView<float>?)null : Float(residual, nameof(residual)).View;
-        if (weights is IlgpuHalfLinearWeights half && ReferenceEquals(half.Weight.Owner, _memory))
-        {
-            HalfLinear(x, rows, half, code, residualView, y, halfCopy);
-            return;
-        }
-        if (x is IlgpuBuffer<ushort> || y is IlgpuBuffer<ushort> || halfCopy is not null)
+        if (weights is not IlgpuHalfLinearWeights && (x is IlgpuBuffer<ushort> || y is IlgpuBuffer<ushort> || halfCopy is not null))
             throw new ArgumentException($"fp16 activations go only through fp16 weights; these are {weights.Format}: pass fp32 buffers.", nameof(weights));
         switch (weights)
         {
+            case IlgpuHalfLinearWeights w when ReferenceEquals(w.Weight.Owner, _memory):
+                HalfLinear(x, rows, w, code, residualView, y, halfCopy);
+                return;
             case IlgpuLinearWeights w when ReferenceEquals(w.Weight.Owner, _memory):
                 _linear.Launch(_stream, Float(x, nameof(x)).View, rows, w.Weight.View, w.Bias.View, w.OutFeatures, w.InFeatures,
                     code, residualView, Float(y, nameof(y)).View);
@@ -244,7 +245,7 @@ public sealed class IlgpuBackend : IComputeBackend
     /// dp4a kernel runs: the tensor-core kernel's managed twin would only be slower.
     /// </summary>
     private bool UsesInt8TensorCores(int rows, int inFeatures) =>
-        rows >= 16 && Int8Packing.Words(inFeatures) % 4 == 0 && _accelerator is ILGPU.Runtime.Cuda.CudaAccelerator { Architecture.Major: >= 8 };
+        rows >= 16 && Int8Packing.Words(inFeatures) % 4 == 0 && _tensorCores;
 
     /// <summary>
     /// The quantized input of an int8 layer, <c>[rows, words]</c>, and its row scales: grown when a larger batch or wider
@@ -276,9 +277,9 @@ public sealed class IlgpuBackend : IComputeBackend
 
     /// <inheritdoc />
     /// <remarks>
-    /// With <see cref="Precision.Fp16"/> and head dim 32 or 64 (MiniLM, BERT-base): Q, K, V to fp16, the tensor-core
-    /// <see cref="FlashAttentionKernel"/> (fp32 softmax, no <c>[B, H, S, S]</c> buffer), the context back to fp32. Other
-    /// head dims run the fp32 kernel.
+    /// fp16 buffers (the fp16 pipeline) go straight to the tensor-core <see cref="FlashAttentionKernel"/> (fp32 softmax,
+    /// no <c>[B, H, S, S]</c> buffer), head dims 32 and 64 only. fp32 buffers with <see cref="Precision.Fp16"/> (the mixed
+    /// path) at those head dims: Q, K, V to fp16, the same kernel, the context back to fp32. Otherwise the fp32 kernel.
     /// </remarks>
     public void Attention(DeviceBatch batch, IDeviceBuffer qkv, int heads, int headDim, IDeviceBuffer context, Precision precision = Precision.Fp32)
     {
@@ -292,7 +293,7 @@ public sealed class IlgpuBackend : IComputeBackend
                 batch.MaxSequenceLength, heads, headDim, Half(context, nameof(context)).View);
             return;
         }
-        if (precision != Precision.Fp16 || !FlashAttentionTiling.Supports(headDim))
+        if (precision != Precision.Fp16 || !SupportsHalfAttention(headDim))
         {
             _attention.Launch(_stream, Float(qkv, nameof(qkv)).View, seqStarts, batch.Sequences, batch.TotalTokens, batch.MaxSequenceLength,
                 heads, headDim, Float(context, nameof(context)).View);
