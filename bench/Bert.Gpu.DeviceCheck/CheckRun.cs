@@ -73,6 +73,10 @@ internal sealed class CheckRun(CheckOptions options, RunLog log)
                 log.Line($"TIMINGS FAILED after {_timings.Results.Count}: {e.GetType().Name}: {e.Message}");
                 return Finish(1, $"timings failed: {e.Message}");
             }
+            finally
+            {
+                _timings.Dispose();
+            }
             log.Line($"timings done ({Phase()})");
         }
         var failed = _checks.Results.Count(c => !c.Passed);

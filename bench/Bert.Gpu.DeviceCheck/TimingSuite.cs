@@ -11,7 +11,7 @@ namespace Bert.Gpu.DeviceCheck;
 /// download, which waits for the queue.
 /// </summary>
 /// <param name="fp16PeakTflops">The GPU's dense fp16 peak, to give fp16 GEMMs a share of it; null when unknown.</param>
-internal sealed class TimingSuite(IComputeBackend backend, ShapeSet set, int? samples, double? fp16PeakTflops, RunLog log)
+internal sealed class TimingSuite(IComputeBackend backend, ShapeSet set, int? samples, double? fp16PeakTflops, RunLog log) : IDisposable
 {
     private readonly Lazy<IDeviceBuffer> _sync = new(() => backend.Allocate(1));
 
@@ -99,6 +99,13 @@ internal sealed class TimingSuite(IComputeBackend backend, ShapeSet set, int? sa
 
     /// <summary>Waits for the queue: one stream, so a one-value download of any buffer waits for everything before it.</summary>
     private void Synchronize() => backend.Download(_sync.Value, stackalloc float[1]);
+
+    /// <summary>Frees the one-value buffer <see cref="Synchronize"/> downloads; the results stay.</summary>
+    public void Dispose()
+    {
+        if (_sync.IsValueCreated)
+            _sync.Value.Dispose();
+    }
 
     private void Add(TimingResult result)
     {
