@@ -221,7 +221,7 @@ internal static class EmbedCommand
         catch (NotSupportedException e)
         {
             // A format the device cannot run: fp16 asked of a backend without the path, or int8 layers.
-            throw new CliException($"--precision {options.Precision.ToString().ToLowerInvariant()}: {e.Message}", e);
+            throw CommonOptions.PrecisionUnsupported(options.Precision, e);
         }
     }
 
