@@ -49,11 +49,11 @@ internal static class TeiRoutes
             throw ApiError.BadRequest($"`prompt_name` is '{name}', but this model defines no prompts; prepend the prompt to the text instead.");
     }
 
-    private static void WriteRows(Utf8JsonWriter w, float[] rows, int width)
+    private static void WriteRows(Utf8JsonWriter w, ReadOnlySpan<float> rows, int width)
     {
         w.WriteStartArray();
         for (var i = 0; i < rows.Length; i += width)
-            ServeApi.WriteRow(w, rows.AsSpan(i, width));
+            ServeApi.WriteRow(w, rows.Slice(i, width));
         w.WriteEndArray();
     }
 
@@ -73,7 +73,7 @@ internal static class TeiRoutes
             foreach (var sequence in sequences)
             {
                 var length = sequence.Ids.Length * engine.Dimension;
-                WriteRows(w, hidden[offset..(offset + length)], engine.Dimension);
+                WriteRows(w, hidden.AsSpan(offset, length), engine.Dimension);
                 offset += length;
             }
             w.WriteEndArray();
