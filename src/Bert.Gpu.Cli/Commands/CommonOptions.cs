@@ -48,6 +48,13 @@ internal static class CommonOptions
         "Linear layers in fp32, fp16 (fp16 weights and GEMM inputs, fp32 accumulation; where the device has the path) or auto (fp16 on CUDA GPUs of compute capability 8.0+, fp32 elsewhere).",
         Backends.Precision.Auto);
 
+    /// <summary>
+    /// The one-line error of a <c>--precision</c> the device cannot run (fp16 asked of a backend without the path, or int8
+    /// layers): what an encoder's or embedder's <see cref="NotSupportedException"/> becomes, for every command alike.
+    /// </summary>
+    public static CliException PrecisionUnsupported(Backends.Precision precision, NotSupportedException e) =>
+        new($"--precision {precision.ToString().ToLowerInvariant()}: {e.Message}", e);
+
     /// <summary><c>--cache DIR</c>: the embedding cache's folder (<see cref="Caching.EmbeddingCache"/>); absent = no cache.</summary>
     public static Option<string?> Cache() => new("--cache")
     {

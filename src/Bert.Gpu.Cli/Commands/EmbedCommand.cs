@@ -106,9 +106,9 @@ internal static class EmbedCommand
         using var input = shard?.OpenInput(OpenInput) ?? OpenInput();
         if (!OutputJob.KnowsFormat(s.Output))
             throw new CliException($"{s.Output}: unknown output format '{Path.GetExtension(s.Output)}'; use {OutputJob.Formats}.");
-        // A finished part with --resume is checked against this run once the model's identity is known (below).
-        if (!(shard is not null && s.Resume && File.Exists(s.Output)))
-            OutputChecks.Check(s.Output, "--output", input.Path, s.Overwrite, (AtomicOutputFile.ResumablePath(s.Output), s.Resume));
+        // A finished part with --resume is checked against this run once the model's identity is known (below), so it
+        // may exist here; every other check applies to it all the same.
+        OutputChecks.Check(s.Output, "--output", input.Path, s.Overwrite || (shard is not null && s.Resume), (AtomicOutputFile.ResumablePath(s.Output), s.Resume));
         if (s.StatsJson is { } statsPath)
         {
             if (OutputChecks.SameFile(statsPath, s.Output))
@@ -137,7 +137,7 @@ internal static class EmbedCommand
             if (interruption.Token.IsCancellationRequested)
                 return Interrupted(interruption, "before any row was computed");
             var identity = Identity(s, embedder, input);
-            if (shard?.IsComplete(identity, s.Resume) == true)
+            if (shard?.IsComplete(identity, s.Resume && !s.Overwrite) == true) // --overwrite replaces any part there
             {
                 Console.Error.WriteLine($"{shard.PartPath}: already complete (same model, options and slice of the same input); nothing to do");
                 return 0;
@@ -221,7 +221,7 @@ internal static class EmbedCommand
         catch (NotSupportedException e)
         {
             // A format the device cannot run: fp16 asked of a backend without the path, or int8 layers.
-            throw new CliException($"--precision {options.Precision.ToString().ToLowerInvariant()}: {e.Message}", e);
+            throw CommonOptions.PrecisionUnsupported(options.Precision, e);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Bert.Gpu.Backends;
 using Bert.Gpu.Cli.Caching;
+using Bert.Gpu.Cli.Commands;
 using Bert.Gpu.Encoder;
 using Bert.Gpu.Heads;
 using Bert.Gpu.Model;
@@ -34,14 +35,21 @@ internal sealed class ServeEngine : IDisposable
         (_device, _threads) = (settings.Device, settings.Threads);
         if (settings.MaxBatchTokens < model.MaxLength)
             throw new CliException($"--max-batch-tokens {settings.MaxBatchTokens}: below model '{model.Name}''s max length of {model.MaxLength} tokens; allow at least that many.");
-        _embedder = new Embedder(model, backends, new EmbedderOptions
+        try
         {
-            Normalize = false,
-            MaxBatchTokens = settings.MaxBatchTokens,
-            MaxBatchSequences = settings.MaxBatchRequests,
-            BatchComputed = metrics.BatchComputed,
-            Precision = settings.Precision,
-        });
+            _embedder = new Embedder(model, backends, new EmbedderOptions
+            {
+                Normalize = false,
+                MaxBatchTokens = settings.MaxBatchTokens,
+                MaxBatchSequences = settings.MaxBatchRequests,
+                BatchComputed = metrics.BatchComputed,
+                Precision = settings.Precision,
+            });
+        }
+        catch (NotSupportedException e)
+        {
+            throw CommonOptions.PrecisionUnsupported(settings.Precision, e);
+        }
         Tokenizer = new RequestTokenizer(model.Tokenizer, model.MaxLength);
         Classifier = model.Heads.Kind == HeadKind.SequenceClassification ? model.Head(HeadKind.SequenceClassification) : null;
         // Rows are cached raw (before a request's dimensions and normalize) by the token ids they were computed from,

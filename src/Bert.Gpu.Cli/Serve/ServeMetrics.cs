@@ -53,7 +53,7 @@ internal sealed class ServeMetrics
     }
 
     private void Observe(string name, double value, double[] buckets) =>
-        _histograms.GetOrAdd(name, _ => new Histogram(buckets)).Observe(value);
+        _histograms.GetOrAdd(name, static (_, b) => new Histogram(b), buckets).Observe(value);
 
     /// <summary>The text exposition format (version 0.0.4).</summary>
     public string Render()

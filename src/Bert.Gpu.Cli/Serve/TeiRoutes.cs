@@ -49,11 +49,11 @@ internal static class TeiRoutes
             throw ApiError.BadRequest($"`prompt_name` is '{name}', but this model defines no prompts; prepend the prompt to the text instead.");
     }
 
-    private static void WriteRows(Utf8JsonWriter w, float[] rows, int width)
+    private static void WriteRows(Utf8JsonWriter w, ReadOnlySpan<float> rows, int width)
     {
         w.WriteStartArray();
         for (var i = 0; i < rows.Length; i += width)
-            ServeApi.WriteRow(w, rows.AsSpan(i, width));
+            ServeApi.WriteRow(w, rows.Slice(i, width));
         w.WriteEndArray();
     }
 
@@ -73,7 +73,7 @@ internal static class TeiRoutes
             foreach (var sequence in sequences)
             {
                 var length = sequence.Ids.Length * engine.Dimension;
-                WriteRows(w, hidden[offset..(offset + length)], engine.Dimension);
+                WriteRows(w, hidden.AsSpan(offset, length), engine.Dimension);
                 offset += length;
             }
             w.WriteEndArray();
@@ -184,6 +184,7 @@ internal static class TeiRoutes
             for (var s = 0; s < sequences.Length; s++)
             {
                 var (ids, offsets, text) = (sequences[s].Ids, sequences[s].Offsets, inputs[s].Text!);
+                var bytes = new Utf8Offsets(text);
                 w.WriteStartArray();
                 for (var t = 0; t < ids.Length; t++)
                 {
@@ -192,7 +193,7 @@ internal static class TeiRoutes
                         continue;
                     // TEI's offsets are UTF-8 byte offsets into the input (Rust's strings), not UTF-16 ones.
                     var span = special || offsets is null ? default : offsets[t];
-                    var start = Encoding.UTF8.GetByteCount(text.AsSpan(0, span.Start));
+                    var start = special ? 0 : bytes.At(span.Start);
                     w.WriteStartObject();
                     w.WriteNumber("id", ids[t]);
                     w.WriteString("text", special ? tokenizer.IdToToken(ids[t]) : text.Substring(span.Start, span.Length));
@@ -213,6 +214,31 @@ internal static class TeiRoutes
             }
             w.WriteEndArray();
         });
+    }
+
+    /// <summary>
+    /// UTF-8 byte offsets of UTF-16 positions in one text, counted on from the last position asked (tokens come in
+    /// order), so a text's offsets cost one pass over it instead of one pass per token; a position before the last
+    /// counts from the start again. Each offset equals <c>Encoding.UTF8.GetByteCount(text.AsSpan(0, position))</c>,
+    /// a position inside a surrogate pair included (the lone high surrogate before it counts as U+FFFD's 3 bytes).
+    /// </summary>
+    internal struct Utf8Offsets(string text)
+    {
+        private int _char; // never inside a surrogate pair, so counts on from it add up
+        private int _byte;
+
+        /// <summary>The UTF-8 length of <c>text[..position]</c>.</summary>
+        public int At(int position)
+        {
+            if (position < _char)
+                (_char, _byte) = (0, 0);
+            var whole = position > 0 && position < text.Length && char.IsHighSurrogate(text[position - 1]) && char.IsLowSurrogate(text[position])
+                ? position - 1
+                : position;
+            _byte += Encoding.UTF8.GetByteCount(text.AsSpan(_char, whole - _char));
+            _char = whole;
+            return whole == position ? _byte : _byte + Encoding.UTF8.GetByteCount(text.AsSpan(whole, position - whole));
+        }
     }
 
     private static Task<Reply> Decode(ServeApi api, JsonRequest request, HttpContext context)

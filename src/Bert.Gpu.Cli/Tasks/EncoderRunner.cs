@@ -1,4 +1,5 @@
 using Bert.Gpu.Backends;
+using Bert.Gpu.Cli.Commands;
 using Bert.Gpu.Encoder;
 using Bert.Gpu.Model;
 using Bert.Gpu.Tokenization;
@@ -26,7 +27,7 @@ internal class EncoderRunner : IDisposable
         catch (NotSupportedException e)
         {
             backend.Dispose();
-            throw new CliException($"--precision {precision.ToString().ToLowerInvariant()}: {e.Message}", e);
+            throw CommonOptions.PrecisionUnsupported(precision, e);
         }
     }
 

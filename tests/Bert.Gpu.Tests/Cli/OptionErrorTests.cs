@@ -35,6 +35,22 @@ public sealed class OptionErrorTests : IDisposable
         Assert.DoesNotContain("System.", run.StandardError);
     }
 
+    [Fact]
+    public void Fp16OnTheCpu_IsTheSameOneLineErrorForServeAsForEmbed()
+    {
+        // serve once let the embedder's NotSupportedException through unhandled; it is the --precision error embed prints.
+        var serve = CliRunner.Run("serve", "--model", _model, "--precision", "fp16", "--device", "cpu", "--port", "0");
+        var embed = CliRunner.Run("embed", "--model", _model, "-i", PathOf("in.txt"), "-o", PathOf("out.npy"), "--precision", "fp16", "--device", "cpu");
+        Assert.Equal(2, serve.ExitCode);
+        var line = Assert.Single(serve.StandardError.TrimEnd().Split('\n'));
+        Assert.Contains("--precision fp16", line);
+        Assert.Contains("fp16", line.Split("--precision fp16", 2)[1]);
+        Assert.DoesNotContain("System.", serve.StandardError);
+        Assert.DoesNotContain("Unhandled", serve.StandardError);
+        Assert.Equal(2, embed.ExitCode);
+        Assert.Equal(embed.StandardError.TrimEnd(), line);
+    }
+
     [SkippableTheory]
     [InlineData("sse", "BERT_GPU_HOST_ISA='sse' names no host path; use avx512, avx2 or portable")]
     [InlineData("avx512", "BERT_GPU_HOST_ISA=avx512: this CPU cannot run the AVX-512 path natively")]

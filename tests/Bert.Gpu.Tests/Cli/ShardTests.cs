@@ -251,5 +251,28 @@ public sealed class ShardTests : IDisposable
         Assert.Equal(bytes, File.ReadAllBytes(part));
     }
 
+    [Fact]
+    public async Task APartFromAnotherRun_WithResumeAndOverwrite_IsReplaced()
+    {
+        // --resume --overwrite once skipped the output checks and refused the part with "pass --overwrite".
+        File.WriteAllLines(PathOf("in.txt"), _lines.Take(40));
+        Shards("dataset", 2);
+        var part = PathOf(Path.Combine("dataset", "part-00000-of-00002.parquet"));
+
+        var replaced = Embed("dataset", "--shard", "0/2", "--resume", "--overwrite", "--no-normalize");
+        Succeeded(replaced);
+        Assert.DoesNotContain("already complete", replaced.StandardError);
+        var (indices, _) = await ReadPart(part);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), indices);
+        var again = Embed("dataset", "--shard", "0/2", "--resume", "--no-normalize");
+        Succeeded(again);
+        Assert.Contains($"{part}: already complete", again.StandardError); // the part is now the --no-normalize run's
+
+        // --overwrite redoes even a finished part of this very run.
+        var redone = Embed("dataset", "--shard", "0/2", "--resume", "--overwrite", "--no-normalize");
+        Succeeded(redone);
+        Assert.DoesNotContain("already complete", redone.StandardError);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
